@@ -1,0 +1,1 @@
+"""One module per Galaxy resource; each manager is reached from the client (``gi.histories``)."""

@@ -1,0 +1,131 @@
+"""Dataset collections: show with elements, build list/paired collections, download elements."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import GalaxyError, JobFailedError
+from ..records import ERROR_DATASET_STATES, Collection, Dataset
+from ._base import Resource, poll
+
+
+def _identifiers(elements: Mapping[str, Any] | Sequence[Any]) -> list[dict[str, Any]]:
+    """``{"a": ds, "b": {"forward": ds1, "reverse": ds2}}`` -> Galaxy's element_identifiers."""
+    if not isinstance(elements, Mapping):
+        elements = {getattr(e, "name", None) or f"element_{i}": e for i, e in enumerate(elements)}
+    out = []
+    for name, value in elements.items():
+        if isinstance(value, Mapping):
+            kind = "paired" if set(value) == {"forward", "reverse"} else "list"
+            out.append(
+                {"name": name, "src": "new_collection", "collection_type": kind,
+                 "element_identifiers": _identifiers(value)}
+            )
+        elif isinstance(value, Dataset):
+            out.append({"name": name, "src": "hda", "id": value.id})
+        elif isinstance(value, Collection):
+            out.append({"name": name, "src": "hdca", "id": value.id})
+        elif isinstance(value, str):
+            out.append({"name": name, "src": "hda", "id": value})
+        else:
+            raise GalaxyError(f"Element {name!r}: give a Dataset, a dataset id or a dict, not {type(value).__name__}.")
+    return out
+
+
+class Collections(Resource):
+    def show(self, collection_id: str) -> Collection:
+        """A history's collection (HDCA) with its elements (nested for list:paired)."""
+        data = self._gi.get(
+            f"dataset_collections/{collection_id}",
+            params={"instance_type": "history"},
+            what=f"Collection {collection_id}",
+        )
+        return Collection.from_api(data)
+
+    def create(
+        self,
+        history_id: str,
+        name: str,
+        elements: Mapping[str, Any] | Sequence[Any],
+        *,
+        collection_type: str | None = None,
+        hide_source_items: bool = False,
+    ) -> Collection:
+        """Build a collection from datasets already in Galaxy.
+
+        ``elements`` maps identifiers to datasets (or dataset ids); a dict of ``{"forward",
+        "reverse"}`` makes a pair, so ``{"s1": {"forward": f, "reverse": r}}`` is a list:paired.
+        """
+        identifiers = _identifiers(elements)
+        if collection_type is None:
+            if {e["name"] for e in identifiers} == {"forward", "reverse"} and len(identifiers) == 2:
+                collection_type = "paired"
+            elif identifiers and all(e["src"] == "new_collection" for e in identifiers):
+                collection_type = f"list:{identifiers[0]['collection_type']}"
+            else:
+                collection_type = "list"
+        if collection_type == "paired":
+            identifiers.sort(key=lambda e: e["name"] != "forward")
+        data = self._gi.post(
+            f"histories/{history_id}/contents",
+            json={
+                "type": "dataset_collection",
+                "collection_type": collection_type,
+                "name": name,
+                "element_identifiers": identifiers,
+                "copy_elements": True,
+                "hide_source_items": hide_source_items,
+            },
+            what="New collection",
+        )
+        return self.show(data["id"])
+
+    def wait(self, collection_id: str, *, timeout: float | None = 600, interval: float = 2.0,
+             raise_on_error: bool = True) -> Collection:
+        """Wait until the collection is populated and every element dataset is terminal."""
+
+        def done(c: Collection) -> bool:
+            if c.populated_state not in ("ok", "failed", ""):
+                return False
+            return all(d.terminal for d in _leaves(c))
+
+        coll = poll(lambda: self.show(collection_id), done, timeout=timeout, interval=interval,
+                    what=f"Collection {collection_id}")
+        bad = [d for d in _leaves(coll) if d.state in ERROR_DATASET_STATES]
+        if raise_on_error and (bad or coll.populated_state == "failed"):
+            which = ", ".join(sorted({d.name or d.id for d in bad})) or coll.raw.get("populated_state_message", "")
+            raise JobFailedError(f"Collection {coll.name!r} has failed elements: {which}", dataset=coll)
+        return coll
+
+    def download(self, collection_id: str, directory: str | os.PathLike[str]) -> dict[str, Any]:
+        """Download every element into ``directory`` (sub-folders for nested collections).
+
+        Returns identifier -> path, nested like the collection.
+        """
+        coll = self.show(collection_id)
+        return self._download(coll, Path(directory))
+
+    def _download(self, coll: Collection, directory: Path) -> dict[str, Any]:
+        directory.mkdir(parents=True, exist_ok=True)
+        out: dict[str, Any] = {}
+        for el in coll.elements:
+            if isinstance(el.object, Collection):
+                out[el.identifier] = self._download(el.object, directory / el.identifier)
+            elif el.object is not None:
+                ds = el.object
+                name = el.identifier if "." in el.identifier else f"{el.identifier}.{ds.extension or 'dat'}"
+                out[el.identifier] = self._gi.datasets.download(ds.id, directory / name)
+        return out
+
+
+def _leaves(coll: Collection) -> list[Dataset]:
+    out: list[Dataset] = []
+    for el in coll.elements:
+        if isinstance(el.object, Collection):
+            out.extend(_leaves(el.object))
+        elif isinstance(el.object, Dataset):
+            out.append(el.object)
+    return out

@@ -1,0 +1,35 @@
+"""Jobs: show (with stderr/stdout), list, wait."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import JobFailedError
+from ..records import ERROR_JOB_STATES, Job
+from ._base import Resource, poll
+
+
+class Jobs(Resource):
+    def show(self, job_id: str) -> Job:
+        """A job with its exit code, stderr and stdout."""
+        return Job.from_api(self._gi.get(f"jobs/{job_id}", params={"full": True}, what=f"Job {job_id}"))
+
+    def list(self, history_id: str | None = None, *, state: str | None = None, limit: int = 100) -> list[Job]:
+        params: dict[str, Any] = {"history_id": history_id, "state": state, "limit": limit}
+        return [Job.from_api(j) for j in self._gi.get("jobs", params=params)]
+
+    def wait(self, job_id: str, *, timeout: float | None = 600, interval: float = 2.0,
+             raise_on_error: bool = True) -> Job:
+        """Wait until the job is terminal; raise JobFailedError (with its stderr) if it failed."""
+        job = poll(
+            lambda: Job.from_api(self._gi.get(f"jobs/{job_id}", what=f"Job {job_id}")),
+            lambda j: j.terminal,
+            timeout=timeout,
+            interval=interval,
+            what=f"Job {job_id}",
+        )
+        if job.state in ERROR_JOB_STATES:
+            job = self.show(job_id)
+            if raise_on_error:
+                raise JobFailedError(f"Job {job_id} ({job.tool_id}) ended in {job.state}: {job.stderr.strip()[-500:]}", job)
+        return job

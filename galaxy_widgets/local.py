@@ -1,0 +1,381 @@
+"""A real Galaxy on 127.0.0.1, installed from PyPI into a cached venv and managed from Python.
+
+It is both the default server for users who have none and the server the tests run against.
+Galaxy pins ~340 exact dependencies, so it lives in a venv of its own, never the project's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import paths
+
+if TYPE_CHECKING:
+    from .client import Galaxy
+
+GALAXY_VERSION = "26.1.2"
+#: Pins in Galaxy's metadata that the package index does not carry, and what it carries instead.
+PIN_FIXES = {"certifi==2026.10.19": "certifi==2026.10.19.post1"}
+DEFAULT_PORT = 8089
+ADMIN_EMAIL = "admin@example.org"
+ADMIN_USERNAME = "admin"
+LOCAL_TOOLS = Path(__file__).parent / "local_tools"
+BUNDLED_TOOLS = (
+    "data_source/upload.xml",
+    "filters/catWrapper.xml",
+    "filters/sorter.xml",
+    "filters/wc_gnu.xml",
+    "filters/cutWrapper.xml",
+    "filters/headWrapper.xml",
+)
+
+Log = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class LocalGalaxyError(RuntimeError):
+    """The local Galaxy could not be installed, started or reached."""
+
+
+# ----------------------------------------------------------------------------- install
+
+
+def venv_dir(version: str = GALAXY_VERSION) -> Path:
+    """The cached venv holding Galaxy (outside any project checkout)."""
+    return paths.cache_dir() / f"galaxy-{version}-venv"
+
+
+def _requirements_from_wheel(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as zf:
+        meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        text = zf.read(meta).decode()
+    reqs = []
+    for line in text.splitlines():
+        if not line.startswith("Requires-Dist:"):
+            continue
+        req = line.split(":", 1)[1].strip()
+        if "extra ==" in req:  # optional extras are not needed to run
+            continue
+        name_spec = req.split(";", 1)[0].strip()
+        reqs.append(PIN_FIXES.get(name_spec.replace(" ", ""), req))
+    return reqs
+
+
+def install(version: str = GALAXY_VERSION, log: Log = _stderr) -> Path:
+    """Install Galaxy into its cached venv (idempotent); returns the venv path."""
+    venv = venv_dir(version)
+    marker = venv / ".galaxy-widgets-complete"
+    if marker.exists():
+        return venv
+    started = time.monotonic()
+    if venv.exists():
+        shutil.rmtree(venv)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    log(f"Installing Galaxy {version} into {venv} (one time, a few minutes) ...")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([*pip, "download", "--no-deps", "-d", tmp, f"galaxy=={version}"], check=True)
+        wheel = next(Path(tmp).glob("galaxy-*.whl"))
+        req_file = Path(tmp) / "requirements.txt"
+        req_file.write_text("\n".join(_requirements_from_wheel(wheel)) + "\n")
+        proc = subprocess.run(
+            [*pip, "install", "-r", str(req_file)], capture_output=True, text=True
+        )
+        if proc.returncode != 0:
+            missing = re.findall(r"No matching distribution found for (\S+)", proc.stderr)
+            hint = f" Missing pin(s): {', '.join(missing)}; add them to PIN_FIXES." if missing else ""
+            raise LocalGalaxyError(
+                f"Installing Galaxy's dependencies failed.{hint}\n{proc.stderr[-3000:]}"
+            )
+        subprocess.run([*pip, "install", "--no-deps", str(wheel)], check=True)
+    marker.write_text(version)
+    log(f"Galaxy {version} installed in {time.monotonic() - started:.0f} s.")
+    return venv
+
+
+# ----------------------------------------------------------------------------- server
+
+
+@dataclass
+class ServerState:
+    """What a running local Galaxy's data dir records about it (file mode 0600)."""
+
+    url: str
+    port: int
+    prefix: str
+    pid: int
+    api_key: str = ""
+    admin_password: str = ""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
+
+
+class LocalGalaxy:
+    """One local Galaxy server: its data dir, config, process and first user."""
+
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        port: int | None = None,
+        prefix: str = "",
+        version: str = GALAXY_VERSION,
+    ) -> None:
+        self.data_dir = Path(data_dir) if data_dir else paths.data_dir() / "galaxy"
+        self.port = port
+        self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+        self.version = version
+        self.state_file = self.data_dir / "state.json"
+        self.log_file = self.data_dir / "galaxy.log"
+
+    def __repr__(self) -> str:
+        return f"LocalGalaxy(data_dir={str(self.data_dir)!r}, url={self.url!r})"
+
+    # -- state
+    def state(self) -> ServerState | None:
+        try:
+            return ServerState(**json.loads(self.state_file.read_text()))
+        except (FileNotFoundError, ValueError, TypeError):
+            return None
+
+    @property
+    def url(self) -> str | None:
+        st = self.state()
+        return st.url if st else None
+
+    def is_running(self) -> bool:
+        st = self.state()
+        if not st:
+            return False
+        try:
+            os.kill(st.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return self._version_ok(st.url)
+
+    @staticmethod
+    def _version_ok(url: str) -> bool:
+        import requests
+
+        try:
+            return requests.get(f"{url}/api/version", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    # -- config
+    def _write_config(self, port: int, bootstrap_key: str) -> Path:
+        venv = install(self.version)
+        site = next((venv / "lib").glob("python3*/site-packages"))
+        bundled = site / "galaxy" / "tools" / "bundled"
+        d = self.data_dir
+        for sub in ("files", "tmp", "jobs", "config"):
+            (d / sub).mkdir(parents=True, exist_ok=True)
+        tools_conf = d / "config" / "tool_conf.xml"
+        tools_conf.write_text(
+            f'<toolbox tool_path="{bundled}">\n  <section id="basic" name="Basic tools">\n'
+            + "".join(f'    <tool file="{t}"/>\n' for t in BUNDLED_TOOLS)
+            + "  </section>\n</toolbox>\n"
+        )
+        local_conf = d / "config" / "local_tool_conf.xml"
+        local_conf.write_text(
+            f'<toolbox tool_path="{LOCAL_TOOLS}">\n'
+            '  <section id="galaxy_widgets" name="galaxy-widgets">\n'
+            + "".join(f'    <tool file="{p.name}"/>\n' for p in sorted(LOCAL_TOOLS.glob("*.xml")))
+            + "  </section>\n</toolbox>\n"
+        )
+        infra = f"http://127.0.0.1:{port}{self.prefix}"
+        lines = {
+            "data_dir": d,
+            "managed_config_dir": d / "config",
+            "file_path": d / "files",
+            "new_file_path": d / "tmp",
+            "job_working_directory": d / "jobs",
+            "database_connection": f"sqlite:///{d}/universe.sqlite?isolation_level=IMMEDIATE",
+            "database_auto_migrate": "true",
+            "admin_users": ADMIN_EMAIL,
+            "bootstrap_admin_api_key": bootstrap_key,
+            "allow_local_account_creation": "true",
+            "id_secret": secrets.token_hex(16),
+            "conda_auto_init": "false",
+            "conda_auto_install": "false",
+            "dependency_resolvers": "[]",
+            "enable_mulled_containers": "false",
+            "watch_tools": "'false'",
+            "enable_celery_tasks": "false",
+            "galaxy_infrastructure_url": infra,
+            "tool_config_file": f"{tools_conf},{local_conf}",
+        }
+        if self.prefix:
+            lines["galaxy_url_prefix"] = self.prefix
+        config = d / "config" / "galaxy.yml"
+        config.write_text(
+            "galaxy:\n" + "".join(f"  {k}: {v}\n" for k, v in lines.items())
+        )
+        return config
+
+    # -- lifecycle
+    def start(self, timeout: float = 240, log: Log = _stderr) -> ServerState:
+        """Install if needed, start, wait for the API, create the first user and its key."""
+        if self.is_running():
+            st = self.state()
+            assert st is not None
+            return st
+        port = self.port or (DEFAULT_PORT if _port_free(DEFAULT_PORT) else _free_port())
+        bootstrap_key = secrets.token_hex(16)
+        config = self._write_config(port, bootstrap_key)
+        url = f"http://127.0.0.1:{port}{self.prefix}"
+        log(f"Starting Galaxy at {url} (about a minute) ...")
+        started = time.monotonic()
+        venv = venv_dir(self.version)
+        # Galaxy reads a version.json in its working directory: start it in its own data dir.
+        with open(self.log_file, "ab") as out:
+            proc = subprocess.Popen(
+                [str(venv / "bin" / "galaxy-web"), "-c", str(config), "-b", f"127.0.0.1:{port}"],
+                cwd=self.data_dir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env={**os.environ, "GALAXY_CONFIG_FILE": str(config)},
+            )
+        old = self.state()
+        state = ServerState(
+            url=url,
+            port=port,
+            prefix=self.prefix,
+            pid=proc.pid,
+            api_key=old.api_key if old else "",
+            admin_password=old.admin_password if old else "",
+        )
+        _write_private(self.state_file, json.dumps(asdict(state)))
+        deadline = time.monotonic() + timeout
+        while not self._version_ok(url):
+            if proc.poll() is not None:
+                raise LocalGalaxyError(
+                    f"Galaxy exited with code {proc.returncode}; see {self.log_file}:\n"
+                    + _tail(self.log_file)
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise LocalGalaxyError(
+                    f"Galaxy did not answer within {timeout:.0f} s; see {self.log_file}"
+                )
+            time.sleep(1)
+        log(f"Galaxy ready in {time.monotonic() - started:.0f} s.")
+        state = self._bootstrap_user(state, bootstrap_key)
+        _write_private(self.state_file, json.dumps(asdict(state)))
+        return state
+
+    def _bootstrap_user(self, state: ServerState, bootstrap_key: str) -> ServerState:
+        from .client import Galaxy
+
+        if state.api_key:
+            try:
+                Galaxy(state.url, api_key=state.api_key).users.current()
+                return state
+            except Exception:  # noqa: BLE001 - a stale key from an older database: mint anew
+                pass
+        admin = Galaxy(state.url, api_key=bootstrap_key)
+        password = state.admin_password or secrets.token_urlsafe(12)
+        found = admin.get("users", params={"f_email": ADMIN_EMAIL})
+        if found:
+            user_id = found[0]["id"]
+        else:
+            user_id = admin.post(
+                "users",
+                json={"username": ADMIN_USERNAME, "email": ADMIN_EMAIL, "password": password},
+            )["id"]
+        state.api_key = admin.post(f"users/{user_id}/api_key")
+        state.admin_password = password
+        return state
+
+    def stop(self, timeout: float = 20) -> bool:
+        """Stop the server and its process group; True if one was running."""
+        st = self.state()
+        if not st:
+            return False
+        try:
+            os.killpg(st.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(st.pid, 0)
+            except ProcessLookupError:
+                return True
+            _reap(st.pid)
+            time.sleep(0.2)
+        try:
+            os.killpg(st.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _reap(st.pid)
+        return True
+
+    def client(self) -> Galaxy:
+        """A client connected as the local user."""
+        from .client import Galaxy
+
+        st = self.state()
+        if not st or not st.api_key:
+            raise LocalGalaxyError("The local Galaxy has not been started: run `galaxy-widgets local start`.")
+        return Galaxy(st.url, api_key=st.api_key)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _tail(path: Path, n: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except FileNotFoundError:
+        return ""
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m galaxy_widgets.local install`
+    if sys.argv[1:] == ["install"]:
+        install()
