@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 
@@ -351,6 +351,34 @@ class LocalGalaxy:
         if not st or not st.api_key:
             raise LocalGalaxyError("The local Galaxy has not been started: run `galaxy-widgets local start`.")
         return Galaxy(st.url, api_key=st.api_key)
+
+
+DEMO_HISTORY = "galaxy-widgets demo"
+DEMO_WORKFLOWS = Path(__file__).parent / "workflows"
+DEMO_TABLES = {
+    "genes.tsv": "#gene\tlength\tgc\nBRCA1\t81189\t0.42\nTP53\t19149\t0.48\nEGFR\t188307\t0.44\n"
+    "MYC\t5364\t0.55\nKRAS\t45684\t0.39\n",
+    "samples.tsv": "#sample\treads\tcondition\nS1\t120000\tcontrol\nS2\t98000\tcontrol\n"
+    "S3\t143000\ttreated\nS4\t87000\ttreated\n",
+}
+
+
+def seed_demo(gi: Galaxy, *, wait: bool = False) -> dict[str, Any]:
+    """Import the demo workflows and create the demo history once (idempotent)."""
+    names = {w.name for w in gi.workflows.list()}
+    workflows = []
+    for path in sorted(DEMO_WORKFLOWS.glob("*.gxwf.yml")):
+        label = next(
+            (ln.split(":", 1)[1].strip() for ln in path.read_text().splitlines() if ln.startswith("label:")), ""
+        )
+        if label not in names:
+            workflows.append(gi.workflows.import_(path))
+    history = next((h for h in gi.histories.list(DEMO_HISTORY) if h.name == DEMO_HISTORY), None)
+    upload = None
+    if history is None:
+        history = gi.histories.create(DEMO_HISTORY)
+        upload = gi.uploads.texts(history.id, DEMO_TABLES, ext="tabular", wait=wait)
+    return {"history": history, "workflows": workflows, "upload": upload}
 
 
 def _reap(pid: int) -> None:
