@@ -310,6 +310,8 @@ def _api_error(resp: requests.Response, method: str, what: str) -> GalaxyAPIErro
     cls = GalaxyAPIError.from_status(resp.status_code)
     if resp.status_code == 401 and not err_msg:
         err_msg = "not authenticated"
+    hint = None
     if cls is AuthenticationError and what == "Login":
         err_msg = err_msg or "wrong email or password"
-    return cls(resp.status_code, method, url, err_msg, err_code, body, what)
+        hint = "Check the email (or username) and password."
+    return cls(resp.status_code, method, url, err_msg, err_code, body, what, hint)

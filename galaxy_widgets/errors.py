@@ -35,7 +35,10 @@ class GalaxyAPIError(GalaxyError):
         err_code: int | None = None,
         body: Any = None,
         what: str = "",
+        hint: str | None = None,
     ) -> None:
+        if hint is not None:
+            self.hint = hint
         self.status = status
         self.method = method
         self.url = url

@@ -125,6 +125,7 @@ class ServerState:
     pid: int
     api_key: str = ""
     admin_password: str = ""
+    bootstrap_key: str = ""  # the config's admin-only key; it cannot act as a user
 
 
 def _free_port() -> int:
@@ -276,6 +277,7 @@ class LocalGalaxy:
             pid=proc.pid,
             api_key=old.api_key if old else "",
             admin_password=old.admin_password if old else "",
+            bootstrap_key=bootstrap_key,
         )
         _write_private(self.state_file, json.dumps(asdict(state)))
         deadline = time.monotonic() + timeout

@@ -1,0 +1,206 @@
+"""Shared test fixtures: a real Galaxy for the whole session, and data uploaded to it once.
+
+The session starts a local Galaxy through the package's own ``LocalGalaxy`` (fresh data dir), or
+uses an existing one when ``GALAXY_TEST_URL`` and ``GALAXY_TEST_API_KEY`` are set. Profiles are
+redirected to a temporary config dir so the user's own are never touched. Notebooks run by nbval
+get the server through ``GALAXY_URL`` / ``GALAXY_API_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="gw-tests-"))
+os.environ["GALAXY_WIDGETS_CONFIG_DIR"] = str(_TMP / "config")
+os.environ.setdefault("GALAXY_WIDGETS_TEST_TMP", str(_TMP))
+for _var in ("GALAXY_URL", "GALAXY_API_KEY", "API_KEY", "HISTORY_ID"):  # never the user's own server
+    os.environ.pop(_var, None)
+
+
+@dataclass
+class Server:
+    url: str
+    api_key: str
+    admin_password: str = ""
+    bootstrap_key: str = ""
+    local: Any = None
+
+
+_lock = threading.Lock()
+_servers: dict[str, Server] = {}
+_threads: dict[str, threading.Thread] = {}
+_errors: dict[str, BaseException] = {}
+
+
+def _start(name: str, prefix: str) -> None:
+    from galaxy_widgets.local import LocalGalaxy
+
+    try:
+        lg = LocalGalaxy(_TMP / f"galaxy-{name}", port=None, prefix=prefix)
+        st = lg.start()
+        _servers[name] = Server(st.url, st.api_key, st.admin_password, st.bootstrap_key, lg)
+    except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+        _errors[name] = exc
+
+
+def _server(name: str, prefix: str, env: str) -> Server:
+    url, key = os.environ.get(f"{env}_URL"), os.environ.get(f"{env}_API_KEY")
+    if url and key:
+        return Server(url, key, os.environ.get(f"{env}_PASSWORD", ""), os.environ.get(f"{env}_BOOTSTRAP_KEY", ""))
+    with _lock:
+        if name not in _servers and name not in _threads:
+            _threads[name] = threading.Thread(target=_start, args=(name, prefix), daemon=True)
+            _threads[name].start()
+    _threads[name].join()
+    if name in _errors:
+        raise _errors[name]
+    return _servers[name]
+
+
+def main_server() -> Server:
+    """The test Galaxy (started once per session)."""
+    srv = _server("main", "", "GALAXY_TEST")
+    os.environ["GALAXY_URL"] = srv.url
+    os.environ["GALAXY_API_KEY"] = srv.api_key
+    return srv
+
+
+def prefetch_prefixed() -> None:
+    """Start the /galaxy-prefixed Galaxy in the background so its start overlaps other work."""
+    if os.environ.get("GALAXY_TEST_PREFIX_URL"):
+        return
+    with _lock:
+        if "prefix" not in _threads:
+            _threads["prefix"] = threading.Thread(target=_start, args=("prefix", "/galaxy"), daemon=True)
+            _threads["prefix"].start()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    if any(item.nodeid.split("::")[0].startswith("tests/") and "prefix" in item.keywords for item in items):
+        prefetch_prefixed()
+    if any(str(item.path).endswith(".ipynb") for item in items):
+        main_server()  # nbval kernels read GALAXY_URL / GALAXY_API_KEY from the environment
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for srv in _servers.values():
+        if srv.local is not None:
+            srv.local.stop()
+
+
+@pytest.fixture(scope="session")
+def galaxy_server() -> Server:
+    return main_server()
+
+
+@pytest.fixture(scope="session")
+def prefixed_server() -> Server:
+    """A second Galaxy served under /galaxy (for prefix handling and baseauth)."""
+    return _server("prefix", "/galaxy", "GALAXY_TEST_PREFIX")
+
+
+@pytest.fixture(scope="session")
+def gi(galaxy_server: Server):
+    from galaxy_widgets import Galaxy
+
+    client = Galaxy(galaxy_server.url, api_key=galaxy_server.api_key)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def history(gi):
+    """A history for this test session (left in place for inspection)."""
+    return gi.histories.create("gw-tests session")
+
+
+TABLE = "#name\tvalue\tgroup\nalpha\t3\ta\nbeta\t1\tb\ngamma\t5\ta\ndelta\t2\tb\n"
+SAMPLES = {
+    "s1": "#id\tcount\nr1\t10\nr2\t20\n",
+    "s2": "#id\tcount\nr1\t7\nr2\t5\nr3\t9\n",
+    "s3": "#id\tcount\nr1\t1\n",
+}
+
+
+@dataclass
+class Uploaded:
+    """Data uploaded once per session (three fetch jobs, run concurrently)."""
+
+    gi: Any
+    history_id: str
+    _plain: Any
+    _samples: Any
+    _pair: Any
+    _done: bool = False
+
+    def _ensure(self) -> None:
+        if not self._done:
+            self._plain = self.gi.uploads.wait(self._plain)
+            self._samples = self.gi.uploads.wait(self._samples)
+            self._pair = self.gi.uploads.wait(self._pair)
+            self._done = True
+
+    def _ds(self, name: str):
+        self._ensure()
+        return next(d for d in self._plain.datasets if d.name == name)
+
+    @property
+    def table(self):
+        """table.tsv (tabular, header line ``#name value group``, 4 rows)."""
+        return self._ds("table.tsv")
+
+    @property
+    def text(self):
+        return self._ds("notes.txt")
+
+    @property
+    def json(self):
+        return self._ds("data.json")
+
+    @property
+    def csv(self):
+        return self._ds("table.csv")
+
+    @property
+    def samples(self):
+        """A list collection of three tabular samples s1, s2, s3."""
+        self._ensure()
+        return self.gi.collections.show(self._samples.collection.id)
+
+    @property
+    def pair(self):
+        self._ensure()
+        return self.gi.collections.show(self._pair.collection.id)
+
+
+@pytest.fixture(scope="session")
+def uploaded(gi, history) -> Uploaded:
+    plain = gi.uploads.fetch(
+        history.id,
+        [
+            {"src": "pasted", "paste_content": TABLE, "ext": "tabular", "name": "table.tsv"},
+            {"src": "pasted", "paste_content": "first line\nsecond line\n", "ext": "txt", "name": "notes.txt"},
+            {"src": "pasted", "paste_content": '{"a": 1, "b": [1, 2]}', "ext": "json", "name": "data.json"},
+            {"src": "pasted", "paste_content": "x,y\n1,2\n3,4\n", "ext": "csv", "name": "table.csv"},
+        ],
+    )
+    samples = gi.uploads.texts(history.id, SAMPLES, ext="tabular", collection_type="list",
+                               collection_name="samples")
+    pair = gi.uploads.texts(history.id, {"forward": "ACGT\n", "reverse": "TGCA\n"}, ext="txt",
+                            collection_type="paired", collection_name="pair")
+    return Uploaded(gi, history.id, plain, samples, pair)
+
+
+@pytest.fixture(scope="session")
+def demo_workflows(gi) -> dict[str, Any]:
+    """The two demo workflows, imported once: 'sort_and_head' and 'samples_stats'."""
+    from galaxy_widgets.local import DEMO_WORKFLOWS
+
+    return {p.name.split(".")[0]: gi.workflows.import_(p) for p in sorted(DEMO_WORKFLOWS.glob("*.gxwf.yml"))}
