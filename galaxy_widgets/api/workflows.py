@@ -67,6 +67,7 @@ class Workflows(Resource):
         history: str | History | None = None,
         new_history_name: str | None = None,
         use_cached_job: bool = False,
+        allow_tool_state_corrections: bool = True,
     ) -> Invocation:
         """Invoke a workflow with inputs by label.
 
@@ -74,6 +75,8 @@ class Workflows(Resource):
         labels to values. ``params`` sets tool parameters by step label (or index):
         ``{"sort step": {"reverse": True}}``. The run goes into ``history`` or a new history.
         POSTed once and never retried, so a flaky network cannot launch it twice.
+        ``allow_tool_state_corrections`` (on, as in the web UI's run form) lets a step whose saved
+        state lacks a parameter use the tool's default instead of refusing with "upgrade messages".
         """
         wf = self.get(workflow)
         labels = {i.label: i for i in wf.inputs}
@@ -96,6 +99,7 @@ class Workflows(Resource):
             "inputs": body_inputs,
             "inputs_by": "step_index",
             "use_cached_job": use_cached_job,
+            "allow_tool_state_corrections": allow_tool_state_corrections,
         }
         if params:
             body["parameters"] = self._step_params(wf, params, self._step_labels(wf.id))
