@@ -162,15 +162,15 @@ class Galaxy:
                 timeout=timeout or self.timeout,
                 auth=auth,
             )
-        except requests.Timeout as exc:
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            if not _timed_out(exc):
+                raise GalaxyConnectionError(
+                    f"Could not reach {self.url} ({type(exc).__name__}) for {method} {url}; "
+                    "check the URL, your network, and that the server is up."
+                ) from None if _hides_key(exc, self) else exc
             raise GalaxyTimeoutError(
                 f"{method} {url} got no answer within {timeout or self.timeout:.0f} s; "
                 "the server may be busy (raise the timeout) or down."
-            ) from None if _hides_key(exc, self) else exc
-        except requests.ConnectionError as exc:
-            raise GalaxyConnectionError(
-                f"Could not reach {self.url} ({type(exc).__name__}) for {method} {url}; "
-                "check the URL, your network, and that the server is up."
             ) from None if _hides_key(exc, self) else exc
         log.debug("%s %s -> %s", method, resp.url, resp.status_code)
         if resp.status_code >= 400:
@@ -288,6 +288,20 @@ def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
             v = "true" if v else "false"
         out[k] = v
     return out
+
+
+def _timed_out(exc: Exception) -> bool:
+    """requests reports a read timeout after retries as a ConnectionError wrapping it."""
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    if isinstance(exc, requests.ConnectTimeout | requests.ReadTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    # NewConnectionError (refused) subclasses ConnectTimeoutError in urllib3: not a timeout.
+    return isinstance(reason, Urllib3Timeout) and not isinstance(reason, NewConnectionError)
 
 
 def _hides_key(exc: Exception, gi: Galaxy) -> bool:

@@ -145,13 +145,13 @@ class Datasets(Resource):
                 os.replace(tmp_name, target)
             except BaseException as exc:
                 Path(tmp_name).unlink(missing_ok=True)
-                if isinstance(exc, OSError) and not isinstance(exc, DownloadError):
-                    raise DownloadError(f"Could not write {target}: {exc}") from exc
-                if _is_network_error(exc):
+                if _is_network_error(exc):  # (requests' errors are OSErrors too: test them first)
                     raise DownloadError(
                         f"Download of dataset {dataset_id} broke off ({type(exc).__name__}); nothing "
                         "was saved. Try again."
                     ) from None
+                if isinstance(exc, OSError):
+                    raise DownloadError(f"Could not write {target}: {exc}") from exc
                 raise
         finally:
             resp.close()
