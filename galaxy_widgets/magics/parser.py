@@ -29,9 +29,23 @@ class MagicParser(argparse.ArgumentParser):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
+    def parse(self, words: list[str]) -> argparse.Namespace:
+        """Parse, letting list positionals and options mix (``ls --page 2 name:x``).
+
+        (``parse_intermixed_args`` would do, but it breaks on a ``%`` in the program name.)
+        """
+        ns, rest = self.parse_known_args(words)
+        if rest:
+            spill = next((a for a in self._actions if not a.option_strings and a.nargs in ("*", "+")), None)
+            if spill is None or any(w.startswith("-") and len(w) > 1 and not w[1].isdigit() for w in rest):
+                self.error(f"unrecognized arguments: {' '.join(rest)}")
+            setattr(ns, spill.dest, [*(getattr(ns, spill.dest) or []), *rest])
+        return ns
+
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}.\nUsage: {self.format_usage().strip()[7:]}\n"
-                         f"See `{self.prog} --help`.")
+        raise UsageError(
+            f"{self.prog}: {message}.\nUsage: {self.format_usage().strip()[7:]}\nSee `{self.prog} --help`."
+        )
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if status == 0:
@@ -84,8 +98,13 @@ def command(name: str, summary: str, *, example: str = "", cell: str = "") -> Ca
 
 def out_arg() -> Callable[[Handler], Handler]:
     """The shared ``-o VAR`` option: store the result in a notebook variable instead of showing it."""
-    return arg("-o", "--out", metavar="VAR", type=variable_name,
-               help="store the result in this variable (nothing is shown)")
+    return arg(
+        "-o",
+        "--out",
+        metavar="VAR",
+        type=variable_name,
+        help="store the result in this variable (nothing is shown)",
+    )
 
 
 def variable_name(text: str) -> str:

@@ -1,0 +1,53 @@
+"""api: raw GET/POST/PUT/PATCH/DELETE on Galaxy's API, returning parsed JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+
+from ..parser import arg, command, out_arg
+
+if TYPE_CHECKING:
+    from ..magic import GalaxyMagics
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@command(
+    "api",
+    "raw API call: METHOD PATH [JSON]; returns parsed JSON (GET display, POST submit, PUT update, DELETE)",
+    example='%galaxy api GET histories/most_recently_used\n  %galaxy api POST histories \'{"name": "x"}\'',
+    cell="the JSON body of the request",
+)
+@arg("method", type=str.upper, help=" | ".join(METHODS))
+@arg("path", help="path under /api, e.g. histories or /api/tools/sort1")
+@arg("body", nargs="?", help="JSON body (or put it in a %%%%galaxy cell)")
+@arg("--param", action="append", default=[], metavar="KEY=VALUE", help="query parameter (repeatable)")
+@out_arg()
+def api(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
+    gi = m.require_gi()
+    if args.method not in METHODS:
+        raise UsageError(f"Unknown method {args.method!r}; use one of {', '.join(METHODS)}.")
+    if args.body is not None and cell is not None and cell.strip():
+        raise UsageError("Give the JSON body on the line or in the cell, not both.")
+    text = cell if cell is not None and cell.strip() else args.body
+    body = None
+    if text is not None:
+        try:
+            body = json.loads(text)
+        except ValueError as exc:
+            raise UsageError(f"The body is not valid JSON ({exc}); check quotes and commas.") from None
+        if args.method == "GET":
+            raise UsageError("A GET takes no body; pass query parameters with --param KEY=VALUE.")
+    params = {}
+    for p in args.param:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param takes KEY=VALUE, not {p!r}.")
+        params[key] = value
+    result = gi.request(
+        args.method, args.path, params=params or None, json=body, what=f"{args.method} {args.path}"
+    )
+    return m.deliver(result, args.out)

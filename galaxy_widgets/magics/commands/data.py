@@ -1,0 +1,149 @@
+"""get, put, upload: Galaxy data into notebook variables and back."""
+
+from __future__ import annotations
+
+import ast
+import glob
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+
+from ... import convert
+from ...errors import GalaxyError
+from ...records import Collection, Dataset
+from ..parser import arg, command, out_arg
+
+if TYPE_CHECKING:
+    from ..magic import GalaxyMagics
+
+
+@command(
+    "get",
+    "pull a dataset (DataFrame, JSON, text, path) or a collection (dict) into Python",
+    example="df = %galaxy get 12          # or: %galaxy get name:counts.tsv -o df",
+)
+@arg("item", help="hid (12 or #12), encoded id, name:NAME, or a variable holding a dataset/collection")
+@arg("--as", dest="as_", choices=convert.KINDS, help="force the kind: df, text, json, bytes or path")
+@out_arg()
+def get(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
+    gi = m.require_gi()
+    item = m.resolve(args.item)
+    value = m.load(item, args.as_)
+    if isinstance(item, Dataset):
+        item = gi.datasets.show(item.id)  # the update_time the value was read at
+    m.record({"what": "get", **convert.provenance(gi, item)})
+    return m.deliver(value, args.out)
+
+
+@command(
+    "put",
+    "push a DataFrame, str, bytes, dict/list (JSON) or file path into the current history",
+    example="%galaxy put df --name counts.tsv",
+    cell="the cell's text is uploaded as a dataset",
+)
+@arg("value", nargs="?", help="a variable name, a file path, or a Python literal ('text', [1, 2])")
+@arg("--name", help="dataset name (default: the variable or file name)")
+@arg("--ext", help="Galaxy datatype, e.g. tabular, csv, json, txt (default: inferred)")
+@arg("--wait", action="store_true", help="wait until Galaxy has the dataset ready")
+@out_arg()
+def put(m: GalaxyMagics, args: Any, cell: str | None) -> Dataset | None:
+    gi = m.require_gi()
+    history_id = m.require_history()
+    if cell is not None:
+        if args.value:
+            raise UsageError("`%%galaxy put` uploads the cell's text; give no value on the line.")
+        value, name = cell, args.name or "from notebook"
+    elif not args.value:
+        raise UsageError(
+            "Say what to put: `%galaxy put VARIABLE`, `%galaxy put path/to/file`, or a "
+            "literal like `%galaxy put 'some text'`."
+        )
+    else:
+        value, name = _value(m, args.value)
+        name = args.name or name
+    try:
+        convert.encode(value, ext=args.ext)  # fail before anything is sent
+    except GalaxyError as exc:
+        raise UsageError(f"{exc} ({args.value or 'cell'} is a {type(value).__name__}.)") from None
+    ds = convert.put(gi, history_id, value, name=name, ext=args.ext, wait=args.wait, timeout=m.wait_seconds)
+    state = "ready" if args.wait else "uploading; `--wait` waits for it"
+    print(
+        f"Put {name!r} into the current history as #{ds.hid} ({ds.extension or args.ext or 'auto'}, {state})."
+    )
+    return m.deliver(ds, args.out)
+
+
+def _value(m: GalaxyMagics, text: str) -> tuple[Any, str | None]:
+    """What ``put`` was given: a variable, an existing file, or a Python literal."""
+    try:
+        return m.user_value(text), text
+    except KeyError:
+        pass
+    path = Path(os.path.expanduser(text))
+    if path.is_file():
+        return path, path.name
+    try:
+        return ast.literal_eval(text), None
+    except (ValueError, SyntaxError):
+        pass
+    raise UsageError(
+        f"{text!r} is neither a variable, an existing file, nor a Python literal. Put a variable "
+        "(`%galaxy put df`), a file (`%galaxy put data/x.tsv`), or quoted text (`%galaxy put \"'hello'\"`)."
+    )
+
+
+@command(
+    "upload",
+    "upload local files (resumable, with progress), optionally as one list or paired collection",
+    example="%galaxy upload reads/*.fastq --collection list reads",
+)
+@arg("paths", nargs="+", help="files (globs like data/*.tsv are expanded)")
+@arg(
+    "--collection",
+    nargs=2,
+    metavar=("TYPE", "NAME"),
+    help="make one collection: list or paired, and its name",
+)
+@arg("--ext", default="auto", help="Galaxy datatype for all files (default: detected by Galaxy)")
+@arg("--wait", action="store_true", help="wait until Galaxy has the data ready")
+@out_arg()
+def upload(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
+    gi = m.require_gi()
+    history_id = m.require_history()
+    paths: list[str] = []
+    for pattern in args.paths:
+        pattern = os.path.expanduser(pattern)
+        found = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        if not found:
+            raise UsageError(f"No files match {pattern!r}.")
+        paths += found
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise UsageError(f"No such file(s): {', '.join(missing)}; check the path(s).")
+    ctype, cname = args.collection or (None, None)
+    if ctype not in (None, "list", "paired"):
+        raise UsageError(f"--collection takes list or paired, not {ctype!r}.")
+    if ctype == "paired" and len(paths) != 2:
+        raise UsageError(f"A paired collection takes exactly two files (forward, reverse); got {len(paths)}.")
+    bar = m.progress_display(f"Uploading {len(paths)} file(s)")
+    bar.every = 0.5
+
+    def on_progress(name: str, sent: int, total: int) -> None:
+        pct = 100 * sent / total if total else 100
+        bar.update(f"{name}: {pct:.0f}% of {total:,} bytes", force=sent >= total)
+
+    result = gi.uploads.files(
+        history_id, paths, ext=args.ext, collection_type=ctype, collection_name=cname, progress=on_progress
+    )
+    if args.wait:
+        bar.update("sent; waiting for Galaxy to process it", force=True)
+        result = gi.uploads.wait(result, timeout=m.wait_seconds)
+    made: list[Dataset | Collection] = [*result.collections] or [*result.datasets]
+    listing = ", ".join(f"#{i.hid} {i.name!r}" for i in made)
+    print(
+        f"Uploaded {len(paths)} file(s) as {listing}"
+        + ("." if args.wait else " (Galaxy is still processing).")
+    )
+    return m.deliver(made[0] if len(made) == 1 else made, args.out)

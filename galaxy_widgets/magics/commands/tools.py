@@ -1,0 +1,161 @@
+"""tools, tool: find tools and run one on history items."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+
+from ...records import ERROR_JOB_STATES, TERMINAL_JOB_STATES, Collection, Dataset, Job
+from ..display import Table
+from ..parser import arg, command, out_arg, split_line
+
+if TYPE_CHECKING:
+    from ..magic import GalaxyMagics
+
+DATA_TYPES = frozenset({"data", "data_collection"})
+
+
+@command("tools", "a table of installed tools, optionally searched", example="%galaxy tools sort")
+@arg("search", nargs="*", help="words to search tool names, ids and descriptions for")
+@out_arg()
+def tools(m: GalaxyMagics, args: Any, cell: str | None) -> Table | None:
+    gi = m.require_gi()
+    search = " ".join(args.search) or None
+    found = gi.tools.list(search)
+    table = Table(
+        ["id", "name", "version", "description"],
+        [[t.id, t.name, t.version, t.description] for t in found],
+        items=found,
+        title=f"Tools{f' matching {search!r}' if search else ''}",
+        footer=f"{len(found)} tool(s); `%galaxy tool ID --help-inputs` shows one tool's inputs.",
+    )
+    return m.deliver(table, args.out)
+
+
+@command(
+    "tool",
+    "run a tool on history items (NAME=ITEM or NAME=VALUE); the result is a dict of its outputs",
+    example="%galaxy tool gw_head input1=#3 lines=2 -o top",
+    cell="more NAME=VALUE assignments, one per line",
+)
+@arg("tool_id", help="tool id (see `%galaxy tools`)")
+@arg("inputs", nargs="*", metavar="NAME=VALUE", help="tool inputs by name; data inputs take an ITEM")
+@arg("--help-inputs", action="store_true", help="list the tool's inputs instead of running it")
+@arg("--no-wait", action="store_true", help="return the run at once instead of waiting for its outputs")
+@out_arg()
+def tool(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
+    gi = m.require_gi()
+    spec = gi.tools.show(args.tool_id)
+    if args.help_inputs:
+        return Table(
+            ["name", "type", "label", "default", "formats"],
+            [[i.name, i.type, i.label, i.default, list(i.formats)] for i in spec.inputs],
+            title=f"{spec.name} ({spec.id} {spec.version}) inputs",
+        )
+    history_id = m.require_history()
+    types = _leaf_types(spec.raw.get("inputs") or [])
+    inputs: dict[str, Any] = {}
+    for name, value in assignments([*args.inputs, *split_line(cell or "")], "tool input"):
+        leaf = name.rsplit("|", 1)[-1]
+        if leaf not in types:
+            known = ", ".join(sorted(types)) or "none"
+            raise UsageError(f"Tool {spec.id} has no input {name!r} (inputs: {known}).")
+        inputs[name] = m.resolve(value) if types[leaf] in DATA_TYPES else value
+    run = gi.tools.run(spec.id, history_id, inputs)
+    if args.no_wait:
+        print(f"Started {spec.id}: {len(run.jobs)} job(s); `%galaxy get` on an output waits for it.")
+        return m.deliver(run, args.out)
+    wait_jobs(m, f"{spec.id}", [j.id for j in run.jobs])
+    named = _named_outputs(gi, run)
+    values = {name: m.load(item) for name, item in named.items()}
+    m.record(
+        {
+            "what": "tool",
+            "server": gi.url,
+            "history_id": history_id,
+            "tool_id": spec.id,
+            "job_id": ",".join(j.id for j in run.jobs),
+            "outputs": {
+                n: {"id": i.id, "hid": i.hid, "update_time": getattr(i, "update_time", "")}
+                for n, i in named.items()
+            },
+        }
+    )
+    return m.deliver(values, args.out)
+
+
+def assignments(words: list[str], what: str) -> list[tuple[str, str]]:
+    """``["a=1", "b=#2"]`` -> ``[("a", "1"), ("b", "#2")]``; a word without ``=`` is a usage error."""
+    out = []
+    for word in words:
+        name, sep, value = word.partition("=")
+        if not sep or not name:
+            raise UsageError(f"Give each {what} as NAME=VALUE; {word!r} has no '='.")
+        out.append((name.strip(), value.strip()))
+    return out
+
+
+def _leaf_types(inputs: list[dict[str, Any]]) -> dict[str, str]:
+    """Every input's name -> type, looking inside repeats, conditionals and sections."""
+    out: dict[str, str] = {}
+    for i in inputs:
+        kind = i.get("type", "")
+        if kind in ("repeat", "section"):
+            out.update(_leaf_types(i.get("inputs") or []))
+        elif kind == "conditional":
+            if i.get("test_param"):
+                out.update(_leaf_types([i["test_param"]]))
+            for case in i.get("cases") or ():
+                out.update(_leaf_types(case.get("inputs") or []))
+        elif i.get("name"):
+            out[i["name"]] = kind
+    return out
+
+
+def _named_outputs(gi: Any, run: Any) -> dict[str, Dataset | Collection]:
+    """Output name -> the finished dataset (or the mapped-over collection)."""
+    out: dict[str, Dataset | Collection] = {}
+    if run.implicit_collections:
+        for c in run.implicit_collections:
+            out[c.raw.get("output_name") or c.name] = gi.collections.show(c.id)
+        return out
+    for c in run.output_collections:
+        out[c.raw.get("output_name") or c.name] = gi.collections.show(c.id)
+    for d in run.outputs:
+        out[d.raw.get("output_name") or d.name] = gi.datasets.show(d.id)
+    return out
+
+
+def wait_jobs(m: GalaxyMagics, title: str, job_ids: list[str]) -> list[Job]:
+    """Wait for jobs with a progress line; a failed job is a ``UsageError`` showing its stderr."""
+    gi = m.require_gi()
+    bar = m.progress_display(title)
+    started = time.monotonic()
+    delay = 1.0
+    while True:
+        jobs = [Job.from_api(gi.get(f"jobs/{j}", what=f"Job {j}")) for j in job_ids]
+        counts = Counter(j.state for j in jobs)
+        bar.update(
+            ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            + f" ({time.monotonic() - started:.0f} s)"
+        )
+        failed = [j for j in jobs if j.state in ERROR_JOB_STATES]
+        if failed:
+            job = gi.jobs.show(failed[0].id)
+            err = job.stderr.strip()[-1500:] or "(no stderr)"
+            raise UsageError(
+                f"{title}: job {job.id} ({job.tool_id}) ended in state {job.state!r}.\nstderr:\n{err}"
+            )
+        if all(j.state in TERMINAL_JOB_STATES for j in jobs):
+            bar.update(f"done: {len(jobs)} job(s) ok ({time.monotonic() - started:.0f} s)", force=True)
+            return jobs
+        if m.wait_seconds and time.monotonic() - started > m.wait_seconds:
+            raise UsageError(
+                f"{title}: still running after {m.wait_seconds:.0f} s; it goes on in Galaxy "
+                "(raise `%config GalaxyMagics.wait_timeout`)."
+            )
+        time.sleep(delay)
+        delay = min(m.poll_interval, delay * 1.5)

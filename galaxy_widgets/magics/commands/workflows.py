@@ -1,0 +1,485 @@
+"""workflows, workflow, run, wait: workflows by input label, with progress and outputs as values."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import time
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+
+from ...errors import InvocationFailedError
+from ...records import Collection, Dataset, Invocation, Workflow, WorkflowInput
+from ..display import Table
+from ..parser import arg, command, out_arg, split_line
+from .tools import assignments
+
+if TYPE_CHECKING:
+    from ...api.invocations import InvocationProgress
+    from ..magic import GalaxyMagics
+
+
+@command("workflows", "a table of your workflows, optionally searched", example="%galaxy workflows rnaseq")
+@arg("search", nargs="*", help="words in the workflow name")
+@out_arg()
+def workflows(m: GalaxyMagics, args: Any, cell: str | None) -> Table | None:
+    gi = m.require_gi()
+    search = " ".join(args.search) or None
+    found = gi.workflows.list(search)
+    table = Table(
+        ["id", "name", "steps", "updated", "tags"],
+        [[w.id, w.name, w.step_count, w.update_time[:19], list(w.tags)] for w in found],
+        items=found,
+        title=f"Workflows{f' matching {search!r}' if search else ''}",
+        footer=f"{len(found)} workflow(s); `%galaxy workflow NAME` shows one's inputs.",
+    )
+    return m.deliver(table, args.out)
+
+
+@command(
+    "workflow", "a workflow's inputs by label (what `run` takes)", example='%galaxy workflow "my workflow"'
+)
+@arg("workflow", nargs="+", help="workflow name or id")
+@out_arg()
+def workflow(m: GalaxyMagics, args: Any, cell: str | None) -> Table | None:
+    wf = m.require_gi().workflows.get(" ".join(args.workflow))
+    table = Table(
+        ["label", "kind", "accepts", "optional", "default"],
+        [[i.label, _kind(i), _accepts(i), i.optional, i.default] for i in wf.inputs],
+        items=list(wf.inputs),
+        title=f"Workflow {wf.name!r} ({wf.id}, {wf.step_count} steps)",
+        footer=f"Run it: %galaxy run {_quote(wf.name)} " + " ".join(f"{i.label}=..." for i in wf.inputs),
+    )
+    return m.deliver(table, args.out)
+
+
+@command(
+    "run",
+    "run a workflow (LABEL=ITEM or LABEL=VALUE), wait with progress; the result is its outputs",
+    example='%galaxy run "my workflow" reads=#3 min_len=50 --param trim.quality=20 -o result',
+    cell="more LABEL=VALUE assignments, one per line",
+)
+@arg("workflow", help="workflow name or id (quote names with spaces)")
+@arg("inputs", nargs="*", metavar="LABEL=VALUE", help="inputs by label: data inputs take an ITEM")
+@arg("--param", action="append", default=[], metavar="STEP.NAME=VALUE", help="set a tool parameter of a step")
+@arg("--history", metavar="HISTORY", help="run into this history (name or id) instead of the current one")
+@arg("--new-history", metavar="NAME", help="run into a new history with this name")
+@arg(
+    "--over",
+    metavar="[LABEL=]ITEM_OR_FILTER",
+    help="run once per dataset of a collection, a filter (e.g. 'extension:tabular') or a list variable",
+)
+@arg("--no-wait", action="store_true", help="return the invocation(s) at once")
+@out_arg()
+def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
+    gi = m.require_gi()
+    if args.history and args.new_history:
+        raise UsageError("Give --history or --new-history, not both.")
+    wf = gi.workflows.get(args.workflow)
+    labels = {i.label: i for i in wf.inputs}
+    words = [*args.inputs, *split_line(cell or "")]
+    stray = [w for w in words if "=" not in w]
+    if stray:
+        raise UsageError(
+            f"Give each workflow input as LABEL=VALUE; {stray[0]!r} has no '='. Quote a workflow "
+            f'name with spaces: %galaxy run "{args.workflow} {" ".join(stray)}" ...'
+        )
+    given = assignments(words, "workflow input")
+    for label, _ in given:
+        _check_label(wf, label)
+    params = _step_params(args.param)
+    target = gi.histories.get(args.history).id if args.history else None
+    if not target and not args.new_history:
+        target = m.require_history()
+    inputs = {label: _input_value(m, labels[label], value) for label, value in given}
+    if args.over:
+        return _run_over(m, wf, inputs, params, target, args)
+    inv = gi.workflows.invoke(
+        wf, inputs, params=params or None, history=target, new_history_name=args.new_history
+    )
+    if args.no_wait:
+        print(f"Invoked {wf.name!r}: invocation {inv.id}; `%galaxy wait {inv.id}` waits for its outputs.")
+        return m.deliver(inv, args.out)
+    return m.deliver(wait_outputs(m, inv.id, wf.name), args.out)
+
+
+@command(
+    "wait",
+    "wait for an invocation (id or variable) with progress; the result is its outputs",
+    example="result = %galaxy wait inv",
+)
+@arg("invocation", help="invocation id, or a variable holding an invocation or a `run --over` table")
+@out_arg()
+def wait(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
+    gi = m.require_gi()
+    try:
+        value = m.user_value(args.invocation)
+    except KeyError:
+        value = args.invocation
+    ids = _invocation_ids(value)
+    if ids is None:
+        raise UsageError(
+            f"{args.invocation!r} is not an invocation: give an invocation id or a variable from "
+            "`%galaxy run ... --no-wait -o VAR`."
+        )
+    if isinstance(ids, list):
+        invs = [gi.invocations.show(i) for i in ids]
+        inputs = [None] * len(invs)
+        return m.deliver(_wait_batch(m, _workflow_name(gi, invs[0]) if invs else "", invs, inputs), args.out)
+    inv = gi.invocations.show(ids)
+    return m.deliver(wait_outputs(m, inv.id, _workflow_name(gi, inv)), args.out)
+
+
+# ---------------------------------------------------------------------------- single runs
+def wait_outputs(m: GalaxyMagics, invocation_id: str, title: str) -> dict[str, Any]:
+    """Wait for one invocation with a progress display, then load its outputs like `get`."""
+    gi = m.require_gi()
+    bar = m.progress_display(f"{title} (invocation {invocation_id})")
+    try:
+        inv = gi.invocations.wait(
+            invocation_id,
+            timeout=m.wait_seconds,
+            interval=m.poll_interval,
+            progress=lambda snap: bar.update(snap.summary(), _steps_html(snap)),
+        )
+    except InvocationFailedError as exc:
+        raise UsageError(
+            f"{exc}\nFix the inputs and run again; `%galaxy show` on an output shows more."
+        ) from None
+    except KeyboardInterrupt:
+        raise UsageError(
+            f"Stopped waiting; invocation {invocation_id} goes on in Galaxy. "
+            f"`%galaxy wait {invocation_id}` picks it up again."
+        ) from None
+    bar.update(f"done ({inv.state})", force=True)
+    items = gi.invocations.outputs(invocation_id)
+    values = {label: m.load(v) if isinstance(v, Dataset | Collection) else v for label, v in items.items()}
+    m.record(
+        {
+            "what": "run",
+            "server": gi.url,
+            "history_id": inv.history_id,
+            "workflow": title,
+            "workflow_id": inv.workflow_id,
+            "invocation_id": inv.id,
+            "outputs": {label: _ref(v) for label, v in items.items() if isinstance(v, Dataset | Collection)},
+        }
+    )
+    return values
+
+
+def _steps_html(snap: InvocationProgress) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(s.label or str(s.order_index))}</td><td>"
+        f"{html.escape(', '.join(f'{n} {k}' for k, n in sorted(s.states.items())) or '-')}</td></tr>"
+        for s in snap.steps
+    )
+    return (
+        f"<div>{html.escape(snap.summary())}</div><table><thead><tr><th>step</th><th>jobs</th></tr>"
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
+
+
+# ---------------------------------------------------------------------------- batches
+def _run_over(
+    m: GalaxyMagics,
+    wf: Workflow,
+    inputs: dict[str, Any],
+    params: dict[str, Any],
+    target: str | None,
+    args: Any,
+) -> Any:
+    gi = m.require_gi()
+    label, spec = _over_target(wf, inputs, args.over)
+    items = _batch_items(m, spec, wants_collection=_label_input(wf, label).type == "data_collection_input")
+    invs: list[Invocation] = []
+    for item in items:  # one POST each (never retried), then all run at once in Galaxy
+        invs.append(
+            gi.workflows.invoke(
+                wf,
+                {**inputs, label: item},
+                params=params or None,
+                history=target,
+                new_history_name=args.new_history,
+            )
+        )
+    print(f"Invoked {wf.name!r} {len(invs)} times, once per item of {spec!r} as {label!r}.")
+    if args.no_wait:
+        return m.deliver(_batch_frame(m, items, [(i, "invoked", "") for i in invs], {}), args.out)
+    return m.deliver(_wait_batch(m, wf.name, invs, items), args.out)
+
+
+def _wait_batch(m: GalaxyMagics, title: str, invs: list[Invocation], items: list[Any]) -> Any:
+    """Wait for many invocations at once; a failed one is reported in its row, not raised."""
+    gi = m.require_gi()
+    bar = m.progress_display(f"{title}: {len(invs)} runs")
+    started = time.monotonic()
+    pending = {i.id for i in invs}
+    status: dict[str, tuple[str, str]] = {}
+    delay = 1.0
+    try:
+        while pending:
+            jobs: dict[str, int] = {}
+            for inv_id in sorted(pending):
+                snap = gi.invocations.progress(inv_id, started)
+                for k, n in snap.states.items():
+                    jobs[k] = jobs.get(k, 0) + n
+                if snap.error and (snap.done or snap.failed_job_id):
+                    status[inv_id] = ("failed", snap.error)
+                elif snap.done:
+                    status[inv_id] = ("ok", "")
+                if inv_id in status:
+                    pending.discard(inv_id)
+            done = len(invs) - len(pending)
+            counts = ", ".join(f"{n} {k}" for k, n in sorted(jobs.items())) or "no jobs yet"
+            bar.update(
+                f"{done} of {len(invs)} runs finished; running jobs: {counts} "
+                f"({time.monotonic() - started:.0f} s)"
+            )
+            if not pending:
+                break
+            if m.wait_seconds and time.monotonic() - started > m.wait_seconds:
+                raise UsageError(
+                    f"{len(pending)} run(s) still going after {m.wait_seconds:.0f} s; they go on in "
+                    "Galaxy: `%galaxy wait VAR` on the table picks them up again."
+                )
+            time.sleep(delay)
+            delay = min(m.poll_interval, delay * 1.5)
+    except KeyboardInterrupt:
+        raise UsageError(
+            "Stopped waiting; the runs go on in Galaxy. `%galaxy wait VAR` on the table (from "
+            "`--no-wait -o VAR`) picks them up again."
+        ) from None
+    outputs = {i.id: gi.invocations.outputs(i.id) for i in invs if status[i.id][0] == "ok"}
+    rows = [(i, *status[i.id]) for i in invs]
+    for i in invs:
+        if i.id in outputs:
+            m.log.append(
+                {
+                    "what": "run",
+                    "server": gi.url,
+                    "history_id": i.history_id,
+                    "workflow": title,
+                    "workflow_id": i.workflow_id,
+                    "invocation_id": i.id,
+                    "outputs": {
+                        k: _ref(v) for k, v in outputs[i.id].items() if isinstance(v, Dataset | Collection)
+                    },
+                }
+            )
+    ok = sum(1 for r in rows if r[1] == "ok")
+    bar.update(f"done: {ok} of {len(invs)} runs ok ({time.monotonic() - started:.0f} s)", force=True)
+    return _batch_frame(m, items, rows, outputs)
+
+
+def _batch_frame(
+    m: GalaxyMagics,
+    items: list[Any],
+    rows: list[tuple[Invocation, str, str]],
+    outputs: dict[str, dict[str, Any]],
+) -> Any:
+    """One row per run: input, invocation id, state, error, and each output's hid by label."""
+    labels = sorted({k for outs in outputs.values() for k in outs})
+    columns = ["input_hid", "input", "invocation_id", "history_id", "state", "error", *labels]
+    data = []
+    for item, (inv, state, error) in zip(items, rows, strict=True):
+        outs = outputs.get(inv.id, {})
+        data.append(
+            [
+                getattr(item, "hid", None),
+                getattr(item, "name", None),
+                inv.id,
+                inv.history_id,
+                state,
+                error,
+                *(getattr(outs.get(k), "hid", outs.get(k)) for k in labels),
+            ]
+        )
+    records = [outputs.get(inv.id, {}) for inv, _, _ in rows]
+    if m.autopandas:
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - pandas is optional
+            pd = None
+        if pd is not None:
+            frame = pd.DataFrame(data, columns=columns)
+            frame.attrs["galaxy_outputs"] = records
+            return frame
+    return Table(columns, data, items=records, title="Runs")
+
+
+def _over_target(wf: Workflow, inputs: dict[str, Any], over: str) -> tuple[str, str]:
+    """Which input ``--over`` feeds, and the ITEM or filter for it."""
+    label, sep, spec = over.partition("=")
+    if sep and label in {i.label for i in wf.inputs}:
+        return label, spec
+    free = [i.label for i in wf.inputs if i.type != "parameter_input" and i.label not in inputs]
+    if len(free) != 1:
+        raise UsageError(
+            f"Say which input --over feeds: --over LABEL={over} (data inputs: "
+            f"{', '.join(i.label for i in wf.inputs if i.type != 'parameter_input')})."
+        )
+    return free[0], over
+
+
+def _batch_items(m: GalaxyMagics, spec: str, *, wants_collection: bool) -> list[Any]:
+    """The datasets (or collections) a batch runs over: a collection's elements, a list variable,
+    one ITEM, or every match of a history filter."""
+    gi = m.require_gi()
+    try:
+        value = m.user_value(spec)
+    except KeyError:
+        value = None
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Dataset | Collection) for v in value):
+        items: list[Any] = list(value)
+    elif isinstance(value, Dataset | Collection) or spec.lstrip("#").isdigit() or _is_id(spec):
+        item = value if isinstance(value, Dataset | Collection) else m.resolve(spec)
+        if isinstance(item, Collection) and not wants_collection:
+            coll = item if item.elements else gi.collections.show(item.id)
+            items = [e.object for e in coll.elements if e.object is not None]
+        else:
+            items = [item]
+    else:
+        history_id = m.require_history()
+        items = [
+            i
+            for i in gi.histories.contents(history_id, spec).all()
+            if isinstance(i, Collection) == wants_collection
+        ]
+        items.sort(key=lambda i: i.hid or 0)
+    kind = Collection if wants_collection else Dataset
+    wrong = [i for i in items if not isinstance(i, kind)]
+    if wrong:
+        raise UsageError(
+            f"--over {spec!r} gives {type(wrong[0]).__name__.lower()}s, but that input takes "
+            f"{kind.__name__.lower()}s."
+        )
+    if not items:
+        raise UsageError(
+            f"--over {spec!r} matches nothing in the current history; check it with `%galaxy ls {spec}`."
+        )
+    return items
+
+
+# ---------------------------------------------------------------------------- helpers
+def _check_label(wf: Workflow, label: str) -> WorkflowInput:
+    return _label_input(wf, label)
+
+
+def _label_input(wf: Workflow, label: str) -> WorkflowInput:
+    for i in wf.inputs:
+        if i.label == label:
+            return i
+    known = [i.label for i in wf.inputs]
+    close = difflib.get_close_matches(label, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise UsageError(
+        f"Workflow {wf.name!r} has no input labelled {label!r}.{hint} Its inputs: "
+        + ", ".join(f"{i.label} ({_kind(i)})" for i in wf.inputs)
+        + f". `%galaxy workflow {_quote(wf.name)}` shows them."
+    )
+
+
+def _input_value(m: GalaxyMagics, inp: WorkflowInput, value: str) -> Any:
+    if inp.type != "parameter_input":
+        item = m.resolve(value)
+        if inp.type == "data_collection_input" and not isinstance(item, Collection):
+            raise UsageError(
+                f"Input {inp.label!r} takes a collection ({inp.collection_type or 'any'}); "
+                f"{value!r} is a dataset."
+            )
+        return item
+    try:
+        return coerce(value, inp.parameter_type)
+    except ValueError:
+        raise UsageError(
+            f"Input {inp.label!r} takes a {inp.parameter_type or 'value'}; {value!r} is not one."
+        ) from None
+
+
+def coerce(value: str, kind: str = "") -> Any:
+    """Text from the magic line as the parameter type wants it (guessing when unknown)."""
+    low = value.lower()
+    if kind in ("boolean", "bool"):
+        if low not in ("true", "false", "yes", "no", "1", "0"):
+            raise ValueError(value)
+        return low in ("true", "yes", "1")
+    if kind in ("integer", "int"):
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind:
+        return value
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _step_params(specs: list[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        step, dot, name = key.rpartition(".")
+        if not sep or not dot or not step or not name:
+            raise UsageError(f"--param takes STEP.NAME=VALUE (e.g. --param sort.reverse=true), not {spec!r}.")
+        out.setdefault(step, {})[name] = coerce(value)
+    return out
+
+
+def _invocation_ids(value: Any) -> str | list[str] | None:
+    if isinstance(value, Invocation):
+        return value.id
+    if isinstance(value, str):
+        return value.strip() if _is_id(value.strip()) else None
+    if isinstance(value, Table) and "invocation_id" in value.columns:
+        return [str(v) for v in value.column("invocation_id")]
+    if hasattr(value, "columns") and "invocation_id" in list(value.columns):  # a pandas DataFrame
+        return [str(v) for v in value["invocation_id"]]
+    return None
+
+
+def _workflow_name(gi: Any, inv: Invocation) -> str:
+    try:
+        wf = gi.get(f"workflows/{inv.workflow_id}", params={"instance": True}, what="Workflow")
+        return wf.get("name") or inv.workflow_id
+    except Exception:
+        return f"invocation {inv.id}"
+
+
+def _ref(item: Dataset | Collection) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "hid": item.hid,
+        "type": "collection" if isinstance(item, Collection) else "dataset",
+        **({"update_time": item.update_time} if isinstance(item, Dataset) else {}),
+    }
+
+
+def _is_id(text: str) -> bool:
+    from ...api.histories import ENCODED_ID
+
+    return bool(ENCODED_ID.match(text))
+
+
+def _kind(i: WorkflowInput) -> str:
+    if i.type == "data_input":
+        return "dataset"
+    if i.type == "data_collection_input":
+        return f"collection ({i.collection_type})" if i.collection_type else "collection"
+    return i.parameter_type or "parameter"
+
+
+def _accepts(i: WorkflowInput) -> str:
+    if i.type == "parameter_input":
+        return ", ".join(map(str, i.options))
+    return ", ".join(i.formats)
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"' if " " in name else name

@@ -1,0 +1,200 @@
+"""``GalaxyMagics``: the ``%galaxy`` / ``%%galaxy`` magic, its settings and its connection state."""
+
+from __future__ import annotations
+
+import keyword
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from traitlets import Bool, Float, Int, Unicode, observe
+from traitlets.config import Configurable
+
+from ..errors import GalaxyError, JobFailedError
+from ..records import Collection, Dataset
+from . import parser
+from .display import Progress, publish_provenance
+
+if TYPE_CHECKING:
+    from ..client import Galaxy
+
+
+@magics_class
+class GalaxyMagics(Magics, Configurable):
+    """``%galaxy SUBCOMMAND ...``: see ``%galaxy --help``. Settings: ``%config GalaxyMagics``."""
+
+    profile = Unicode(
+        "", help="Saved profile that `%galaxy connect` uses when given no URL (empty: the default profile)."
+    ).tag(config=True)
+    timeout = Float(60.0, help="Seconds to wait for one HTTP answer from Galaxy.").tag(config=True)
+    wait_timeout = Float(
+        3600.0, help="Seconds `get`, `run`, `tool` and `wait` wait for jobs before giving up (0: forever)."
+    ).tag(config=True)
+    poll_interval = Float(3.0, help="Seconds between status checks while waiting.").tag(config=True)
+    progress = Bool(True, help="Show progress while uploading and waiting.").tag(config=True)
+    autopandas = Bool(
+        True, help="Turn tabular datasets into pandas DataFrames (False: they come as text)."
+    ).tag(config=True)
+    max_bytes = Int(
+        512 * 1024 * 1024,
+        help="Largest dataset `get` loads into memory; bigger ones need `--as path` (0: no limit).",
+    ).tag(config=True)
+    cache_dir = Unicode("", help="Where downloads are cached (empty: the galaxy-widgets cache dir).").tag(
+        config=True
+    )
+    page_size = Int(25, help="Rows per page for `ls` and `histories`.").tag(config=True)
+    show_provenance = Bool(
+        True, help="Print a provenance line under each `get`/`run` (it is always kept in `%galaxy log`)."
+    ).tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        Configurable.__init__(self, config=shell.config if shell is not None else None)
+        Magics.__init__(self, shell=shell, **kwargs)
+        self.gi: Galaxy | None = None
+        self.history_id: str | None = None
+        self.log: list[dict[str, Any]] = []
+
+    @observe("timeout")
+    def _timeout_changed(self, change: dict[str, Any]) -> None:
+        if self.gi is not None:
+            self.gi.timeout = change["new"]
+
+    # ------------------------------------------------------------------ the magic
+    @line_cell_magic
+    def galaxy(self, line: str, cell: str | None = None) -> Any:
+        """Drive a Galaxy server from the notebook. ``%galaxy --help`` lists the subcommands."""
+        from . import commands  # noqa: F401 - registers the subcommands
+
+        words = parser.split_line(line)
+        if not words or words[0] in ("-h", "--help", "help"):
+            if len(words) > 1:
+                return self.galaxy(f"{words[1]} --help")
+            print(parser.overview())
+            return None
+        cmd = parser.find(words[0])
+        if cell is not None and not cmd.cell:
+            raise UsageError(
+                f"`%%galaxy {cmd.name}` takes no cell body; use the line magic `%galaxy {cmd.name}`."
+            )
+        try:
+            args = cmd.parser.parse(words[1:])
+        except parser.HelpShown:
+            return None
+        try:
+            return cmd.handler(self, args, cell)
+        except GalaxyError as exc:
+            raise UsageError(str(exc)) from None
+
+    # ------------------------------------------------------------------ state the subcommands share
+    def require_gi(self) -> Galaxy:
+        if self.gi is None:
+            raise UsageError(
+                "Not connected to Galaxy: run `%galaxy connect URL` (or `%galaxy connect --profile NAME`, "
+                "or `%galaxy login URL --email EMAIL`) first."
+            )
+        return self.gi
+
+    def require_history(self) -> str:
+        self.require_gi()
+        if not self.history_id:
+            raise UsageError(
+                "No current history: choose one with `%galaxy use NAME_OR_ID` or make one with "
+                "`%galaxy use --new NAME` (`%galaxy histories` lists yours)."
+            )
+        return self.history_id
+
+    def set_connection(self, gi: Galaxy | None, history_id: str | None = None) -> None:
+        if self.gi is not None and self.gi is not gi:
+            self.gi.close()
+        self.gi = gi
+        self.history_id = history_id
+        if gi is not None:
+            gi.timeout = self.timeout
+            gi.history_id = history_id
+
+    def set_history(self, history_id: str | None) -> None:
+        self.history_id = history_id
+        if self.gi is not None:
+            self.gi.history_id = history_id
+
+    @property
+    def wait_seconds(self) -> float | None:
+        return self.wait_timeout or None
+
+    def user_value(self, name: str) -> Any:
+        """The notebook variable ``name`` (or a ``KeyError``)."""
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise KeyError(name)
+        return self.shell.user_ns[name]
+
+    def resolve(self, spec: Any) -> Dataset | Collection:
+        """An ITEM: a variable holding a Dataset/Collection, a hid, an encoded id or ``name:...``."""
+        gi = self.require_gi()
+        if isinstance(spec, str):
+            try:
+                value = self.user_value(spec)
+            except KeyError:
+                value = None
+            if isinstance(value, Dataset | Collection):
+                return value
+        text = str(spec).strip()
+        hid = text.lstrip("#")
+        if (hid.isdigit() or not _looks_like_id(text)) and not self.history_id:
+            self.require_history()
+        return gi.histories.resolve(self.history_id, text)
+
+    def load(self, item: Dataset | Collection, as_: str | None = None) -> Any:
+        """A dataset or collection as a Python value (the same conversion for get, run and tool)."""
+        from .. import convert
+
+        gi = self.require_gi()
+        if as_ is None and not self.autopandas:
+            if isinstance(item, Collection):  # element by element, so tables stay text
+                coll = gi.collections.wait(item.id, timeout=self.wait_seconds, raise_on_error=False)
+                return {el.identifier: self.load(el.object) for el in coll.elements if el.object is not None}
+            if _is_table(item):
+                as_ = "text"
+        try:
+            return convert.load(
+                gi,
+                item,
+                as_,
+                cache_dir=Path(self.cache_dir).expanduser() if self.cache_dir else None,
+                max_bytes=self.max_bytes or None,
+                timeout=self.wait_seconds,
+            )
+        except JobFailedError as exc:
+            raise UsageError(f"{exc}\nFix the inputs and run the step again; nothing was loaded.") from None
+
+    def deliver(self, value: Any, out: str | None) -> Any:
+        """Return ``value`` (so ``x = %galaxy ...`` works), or store it in ``out`` and show nothing."""
+        if out:
+            self.shell.push({out: value})
+            return None
+        return value
+
+    def record(self, rec: dict[str, Any]) -> None:
+        """Keep a provenance record (for ``%galaxy log``) and attach it to the cell's output."""
+        self.log.append(rec)
+        publish_provenance(rec, show=self.show_provenance)
+
+    def progress_display(self, title: str) -> Progress:
+        return Progress(title, enabled=self.progress, rich=_in_kernel(self.shell))
+
+
+def _looks_like_id(text: str) -> bool:
+    from ..api.histories import ENCODED_ID
+
+    return bool(ENCODED_ID.match(text))
+
+
+def _is_table(item: Dataset | Collection) -> bool:
+    from ..convert import kind_for
+
+    return isinstance(item, Dataset) and kind_for(item.extension) == "df"
+
+
+def _in_kernel(shell: Any) -> bool:
+    """True in a Jupyter kernel (rich, updating displays); False in a plain IPython shell."""
+    return getattr(shell, "kernel", None) is not None
