@@ -1,0 +1,92 @@
+"""Small text helpers for widget rows and text reprs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from ..records import Collection, Dataset, History
+
+
+def nice_size(n: int | float | None) -> str:
+    if n is None:
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def epoch(iso: str | None) -> float:
+    """Galaxy's naive UTC ISO time as seconds since the epoch (0 if unreadable)."""
+    if not iso:
+        return 0.0
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
+
+
+def history_row(h: History) -> dict:
+    return {
+        "id": h.id,
+        "name": h.name,
+        "count": h.count,
+        "size": nice_size(h.size) if h.size else "",
+        "update_time": h.update_time,
+        "tags": list(h.tags),
+    }
+
+
+def collection_state(c: Collection) -> str:
+    """One state for a collection row: how far its elements' jobs have got."""
+    if c.populated_state and c.populated_state not in ("ok",):
+        return c.populated_state
+    jobs = c.raw.get("job_states_summary") or {}
+    for state in ("error", "failed"):
+        if jobs.get(state):
+            return "error"
+    for state in ("running", "queued", "new", "waiting"):
+        if jobs.get(state):
+            return state
+    return "ok"
+
+
+def item_row(item: Dataset | Collection) -> dict:
+    if isinstance(item, Collection):
+        return {
+            "id": item.id,
+            "hid": item.hid,
+            "name": item.name,
+            "type": "collection",
+            "extension": item.collection_type,
+            "elements": item.element_count,
+            "state": collection_state(item),
+            "size": "",
+            "tags": list(item.tags),
+        }
+    return {
+        "id": item.id,
+        "hid": item.hid,
+        "name": item.name,
+        "type": "dataset",
+        "extension": item.extension,
+        "state": item.state,
+        "size": nice_size(item.size) if item.size else "",
+        "tags": list(item.tags),
+    }
+
+
+def item_label(item: Dataset | Collection) -> str:
+    return f"#{item.hid} {item.name}" if item.hid is not None else item.name
+
+
+def strip_html(text: str) -> str:
+    text = re.sub(r"</t[dh]>\s*<t[dh][^>]*>", "\t", text)
+    text = re.sub(r"</tr>", "\n", text)
+    return re.sub(r"<[^>]+>", "", text).strip()

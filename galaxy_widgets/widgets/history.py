@@ -1,0 +1,460 @@
+"""HistoryBrowser and DatasetPicker: a history's contents, one server-filtered page at a time."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ..errors import GalaxyError
+from ..filters import FilterSyntaxError, parse_filter_text
+from ..records import TERMINAL_DATASET_STATES, Collection, Dataset, History
+from ._facade import Facade, Poller, widget_closed
+from ._format import history_row, item_label, item_row, nice_size, strip_html
+from .models import HistoryModel
+
+if TYPE_CHECKING:
+    from ..client import Galaxy
+
+#: Keys asked of the contents API: what a row shows, and no more.
+ROW_KEYS = (
+    "id",
+    "hid",
+    "name",
+    "history_content_type",
+    "extension",
+    "state",
+    "file_size",
+    "tags",
+    "update_time",
+    "deleted",
+    "visible",
+    "collection_type",
+    "element_count",
+    "populated_state",
+    "job_states_summary",
+    "history_id",
+)
+HISTORY_LIMIT = 50
+SELECT_ALL_LIMIT = 5000
+PREVIEW_LINES = 12
+POLL_SECONDS = 3.0
+_KINDS = {"any": None, "dataset": "dataset", "collection": "dataset_collection"}
+
+
+def _running(row: dict) -> bool:
+    if row["type"] == "collection":
+        return row["state"] not in ("ok", "error", "failed")
+    return row["state"] not in TERMINAL_DATASET_STATES
+
+
+class HistoryBrowser(Facade):
+    """Browse histories and their contents: server-side search and filter, paging, peeks.
+
+    >>> HistoryBrowser(gi)                       # the current (or newest) history
+    >>> HistoryBrowser(gi, "my history", filter="extension:tabular")
+
+    Running datasets on the visible page update by themselves (a background thread polls while any
+    is running; the kernel stays free). ``close()`` stops it.
+    """
+
+    _selectable = False
+    _default_title = "Galaxy histories"
+
+    def __init__(
+        self,
+        gi: Galaxy,
+        history: str | History | None = None,
+        *,
+        filter: str = "",
+        page_size: int = 15,
+        extensions: list[str] | tuple[str, ...] | str | None = None,
+        kind: str = "any",
+        multiple: bool = True,
+        show_histories: bool = True,
+        title: str | None = None,
+        subtitle: str = "",
+        poll_interval: float = POLL_SECONDS,
+    ) -> None:
+        if kind not in _KINDS:
+            raise TypeError(f"kind must be one of {', '.join(_KINDS)}, not {kind!r}.")
+        if isinstance(extensions, str):
+            extensions = [extensions]
+        self.gi = gi
+        self.kind = kind
+        self._records: dict[str, Dataset | Collection] = {}
+        self._lock = threading.RLock()
+        self.widget = HistoryModel(
+            title=title or self._default_title,
+            subtitle=subtitle,
+            selectable=self._selectable,
+            multiple=multiple,
+            show_histories=show_histories,
+            extensions=[e.lower() for e in extensions or () if e and e != "data"],
+            page_size=max(1, page_size),
+        )
+        self._poller = Poller(self._poll, poll_interval, self._poll_error, name="galaxy-widgets history poll")
+        w = self.widget
+        w.observe(self._on_search, "history_search")
+        w.observe(self._on_history, "history_id")
+        w.observe(self._on_filter, "filter_text")
+        w.observe(self._on_page, "page")
+        w.observe(self._on_selected, "selected")
+        w.on_msg(self._on_msg)
+        self._load_histories()
+        start = self._initial_history(history)
+        with w.hold_trait_notifications():
+            w.filter_text = filter
+        if start is not None:
+            w.history_id = start.id
+            if start.id not in {h["id"] for h in w.histories}:
+                w.histories = [history_row(start), *w.histories]
+
+    # ------------------------------------------------------------------ public
+    @property
+    def history_id(self) -> str:
+        return self.widget.history_id
+
+    @property
+    def rows(self) -> list[dict]:
+        """The visible page, as shown."""
+        return list(self.widget.rows)
+
+    @property
+    def total(self) -> int:
+        """How many items match the filter (all pages)."""
+        return self.widget.total
+
+    @property
+    def items(self) -> list[Dataset | Collection]:
+        """The visible page as records."""
+        return [self._records[r["id"]] for r in self.widget.rows if r["id"] in self._records]
+
+    def refresh(self) -> None:
+        self._load_histories()
+        self._load_page()
+
+    def _pollers(self) -> list[Poller]:
+        return [self._poller]
+
+    def __repr__(self) -> str:
+        w = self.widget
+        if not w.history_id:
+            return f"{type(self).__name__}: no history chosen ({len(w.histories)} histories)"
+        pages = max(1, -(-w.total // w.page_size))
+        head = f"{type(self).__name__}: history {w.history_name!r}, {w.total} item(s)"
+        if w.filter_text:
+            head += f" matching {w.filter_text!r}"
+        lines = [f"{head}; page {w.page + 1} of {pages}"]
+        chosen = set(w.selected)
+        for r in w.rows:
+            mark = "[x] " if r["id"] in chosen else "[ ] " if w.selectable else ""
+            lines.append(
+                f"  {mark}#{r['hid']:<4} {r['name'][:48]:<48} {r['extension']:<10} "
+                f"{r['state']:<8} {r['size']}"
+            )
+        if w.error:
+            lines.append(f"  error: {w.error}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ loading
+    def _initial_history(self, spec: str | History | None) -> History | None:
+        if isinstance(spec, History):
+            return spec
+        if spec:
+            return self.gi.histories.get(spec)
+        if self.gi.history_id:
+            return self.gi.histories.show(self.gi.history_id)
+        listed = self.widget.histories
+        return self.gi.histories.show(listed[0]["id"]) if listed else None
+
+    def _load_histories(self) -> None:
+        w = self.widget
+        search = w.history_search.strip() or None
+        try:
+            found = self.gi.histories.list(search, limit=HISTORY_LIMIT)
+            total = self.gi.histories.count(search) if len(found) >= HISTORY_LIMIT else len(found)
+        except GalaxyError as exc:
+            w.error = f"Could not list histories: {exc}"
+            return
+        with w.hold_sync():
+            w.histories = [history_row(h) for h in found]
+            w.histories_total = total
+            w.error = ""
+
+    def _query(self):
+        w = self.widget
+        q: list[tuple[str, str]] = []
+        if w.extensions:
+            q.append(("extension-in", ",".join(w.extensions)))
+        if _KINDS[self.kind]:
+            q.append(("history_content_type-eq", _KINDS[self.kind]))
+        return self.gi.histories.contents(w.history_id, w.filter_text, q=q or None, keys=ROW_KEYS)
+
+    def _fetch(self) -> tuple[tuple, Any]:
+        w = self.widget
+        key = (w.history_id, w.filter_text, w.page, w.page_size)
+        return key, self._query().page(w.page, w.page_size)
+
+    def _current_key(self) -> tuple:
+        w = self.widget
+        return (w.history_id, w.filter_text, w.page, w.page_size)
+
+    def _apply(self, key: tuple, page: Any) -> bool:
+        """Show a fetched page if it still answers what is asked; True if any row is running."""
+        w = self.widget
+        with self._lock:
+            if key != self._current_key():
+                return False
+            for item in page.items:
+                self._records[item.id] = item
+            rows = [item_row(i) for i in page.items]
+            with w.hold_sync():
+                w.rows = rows
+                w.total = page.total
+                w.error = ""
+                w.loading = False
+            self._summarize()
+        return any(_running(r) for r in rows)
+
+    def _load_page(self) -> None:
+        w = self.widget
+        if not w.history_id:
+            with w.hold_sync():
+                w.rows, w.total = [], 0
+            return
+        try:
+            parse_filter_text(w.filter_text)
+        except FilterSyntaxError as exc:
+            w.filter_error = str(exc)
+            return
+        w.filter_error = ""
+        w.loading = True
+        try:
+            key, page = self._fetch()
+        except GalaxyError as exc:
+            with w.hold_sync():
+                w.loading = False
+                w.rows, w.total = [], 0
+                w.error = f"Could not load the history: {exc}"
+            return
+        if self._apply(key, page):
+            self._poller.start()
+
+    def _poll(self) -> bool:
+        if widget_closed(self.widget):
+            return False
+        if not any(_running(r) for r in self.widget.rows):
+            return False
+        key, page = self._fetch()
+        running = self._apply(key, page)
+        shown = self.widget.detail.get("id")
+        if shown:
+            row = next((r for r in self.widget.rows if r["id"] == shown), None)
+            if row and row["state"] != self.widget.detail.get("state"):
+                self.show(shown)
+        return running
+
+    def _poll_error(self, exc: BaseException) -> None:
+        self.widget.error = f"Updating running items failed (retrying): {exc}"
+
+    # ------------------------------------------------------------------ events from the browser
+    def _on_search(self, change: dict) -> None:
+        self._load_histories()
+
+    def _on_history(self, change: dict) -> None:
+        w = self.widget
+        hid = change["new"]
+        name = next((h["name"] for h in w.histories if h["id"] == hid), "")
+        if hid and not name:
+            try:
+                name = self.gi.histories.show(hid).name
+            except GalaxyError as exc:
+                w.error = f"Could not open history {hid}: {exc}"
+                return
+        with w.hold_sync():
+            w.history_name = name
+            w.detail = {}
+        self._reset_page()
+
+    def _on_filter(self, change: dict) -> None:
+        self._reset_page()
+
+    def _reset_page(self) -> None:
+        if self.widget.page != 0:
+            self.widget.page = 0  # its observer loads
+        else:
+            self._load_page()
+
+    def _on_page(self, change: dict) -> None:
+        w = self.widget
+        last = max(0, -(-w.total // w.page_size) - 1) if w.total else 0
+        if change["new"] < 0 or (w.total and change["new"] > last):
+            w.page = min(max(0, change["new"]), last)
+            return
+        self._load_page()
+
+    def _on_selected(self, change: dict) -> None:
+        self._summarize()
+
+    def _on_msg(self, widget: Any, content: dict, buffers: Any) -> None:
+        action = content.get("action")
+        if action == "show":
+            self.show(str(content.get("id", "")))
+        elif action == "hide":
+            self.widget.detail = {}
+        elif action == "select_all":
+            self.select_all()
+        elif action == "refresh":
+            self.refresh()
+
+    # ------------------------------------------------------------------ actions
+    def show(self, item_id: str) -> dict:
+        """Show an item's peek (first lines, or a collection's elements) under the table."""
+        w = self.widget
+        item = self._records.get(item_id)
+        try:
+            if isinstance(item, Collection):
+                detail = self._collection_detail(item_id)
+            else:
+                detail = self._dataset_detail(item_id)
+        except GalaxyError as exc:
+            detail = {"id": item_id, "name": item.name if item else "", "error": str(exc)}
+        w.detail = detail
+        return detail
+
+    def _dataset_detail(self, dataset_id: str) -> dict:
+        from ..convert import kind_for
+
+        ds = self.gi.datasets.show(dataset_id)
+        self._records[ds.id] = ds
+        lines: list[str] = []
+        if ds.state == "ok" and ds.size:
+            if kind_for(ds.extension) in ("df", "text", "json"):
+                lines = self.gi.datasets.preview(ds.id, PREVIEW_LINES)
+            else:
+                lines = strip_html(ds.peek).splitlines()[:PREVIEW_LINES]
+        info = " · ".join(s for s in (ds.raw.get("misc_blurb"), ds.raw.get("misc_info")) if s)
+        return {
+            "id": ds.id,
+            "hid": ds.hid,
+            "name": ds.name,
+            "extension": ds.extension,
+            "state": ds.state,
+            "size": nice_size(ds.size) if ds.size else "",
+            "info": info[:500],
+            "lines": lines,
+            "columns": list(ds.column_names or []),
+            "type": "dataset",
+        }
+
+    def _collection_detail(self, collection_id: str) -> dict:
+        coll = self.gi.collections.show(collection_id)
+        elements = []
+        for el in coll.elements[:50]:
+            obj = el.object
+            ext = obj.extension if isinstance(obj, Dataset) else getattr(obj, "collection_type", "")
+            state = obj.state if obj is not None else ""
+            elements.append({"identifier": el.identifier, "extension": ext, "state": state})
+        return {
+            "id": coll.id,
+            "hid": coll.hid,
+            "name": coll.name,
+            "extension": coll.collection_type,
+            "state": coll.populated_state,
+            "info": f"{coll.element_count} element(s)",
+            "elements": elements,
+            "type": "collection",
+        }
+
+    def select_all(self) -> int:
+        """Select every item matching the current filter (all pages); returns how many are selected."""
+        w = self.widget
+        if not (w.selectable and w.multiple and w.history_id):
+            return len(w.selected)
+        total = self._query().count()
+        if total > SELECT_ALL_LIMIT:
+            w.error = (
+                f"{total} items match; narrow the filter to at most {SELECT_ALL_LIMIT} to select them all."
+            )
+            return len(w.selected)
+        found = []
+        for item in self._query():
+            self._records[item.id] = item
+            found.append(item.id)
+        chosen = list(w.selected)
+        w.selected = chosen + [i for i in found if i not in set(chosen)]
+        return len(w.selected)
+
+    def _summarize(self) -> None:
+        w = self.widget
+        names = [item_label(self._records[i]) for i in w.selected[:4] if i in self._records]
+        more = len(w.selected) - len(names)
+        w.selection_summary = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+class DatasetPicker(HistoryBrowser):
+    """A HistoryBrowser with checkboxes: pick datasets (and whole collections) to use in Python.
+
+    >>> picker = DatasetPicker(gi, extensions=["tabular", "csv"])
+    >>> picker.value          # the picked Dataset / Collection records, in the order picked
+    >>> tables = picker.get() # their contents, like %galaxy get: a list, in the same order
+
+    ``get()`` returns a list (names need not be unique in a history); ``get_dict()`` keys the same
+    values by item name for when they are.
+    """
+
+    _selectable = True
+    _default_title = "Pick datasets"
+
+    def __init__(
+        self,
+        gi: Galaxy,
+        history: str | History | None = None,
+        extensions: list[str] | tuple[str, ...] | str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(gi, history, extensions=extensions, **kwargs)
+
+    @property
+    def value(self) -> list[Dataset | Collection]:
+        """The selected datasets and collections, in the order they were picked."""
+        out = []
+        for item_id in self.widget.selected:
+            item = self._records.get(item_id)
+            if item is None:
+                item = self.gi.histories.resolve(self.widget.history_id, item_id)
+                self._records[item_id] = item
+            out.append(item)
+        return out
+
+    @value.setter
+    def value(self, items: list[Dataset | Collection | str]) -> None:
+        ids = []
+        for item in items:
+            record = (
+                item
+                if isinstance(item, Dataset | Collection)
+                else self.gi.histories.resolve(self.widget.history_id, item)
+            )
+            self._records[record.id] = record
+            ids.append(record.id)
+        self.widget.selected = ids
+
+    def get(self, as_: str | None = None, **kwargs: Any) -> list[Any]:
+        """Pull every picked item into Python (DataFrame, text, JSON, path; a dict for a collection),
+        as ``convert.load`` does; returns a list in the order of ``value``."""
+        from ..convert import load
+
+        items = self.value
+        if not items:
+            raise GalaxyError("Nothing is picked yet: tick some datasets in the picker first.")
+        return [load(self.gi, item, as_, **kwargs) for item in items]
+
+    def get_dict(self, as_: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Like :meth:`get`, keyed by item name (raises if two picked items share a name)."""
+        items = self.value
+        names = [i.name for i in items]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise GalaxyError(f"Picked items share names ({', '.join(dupes)}); use get() for a list instead.")
+        return dict(zip(names, self.get(as_, **kwargs), strict=True))

@@ -1,0 +1,268 @@
+"""WorkflowLauncher: a form built from a workflow's inputs; Run turns it into InvocationMonitors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets
+
+from ..errors import GalaxyError
+from ..records import History, Workflow, WorkflowInput
+from ._facade import Facade, Poller
+from ._format import item_label
+from .history import DatasetPicker
+from .models import LauncherChooserModel, LauncherFormModel
+from .monitor import InvocationMonitor
+
+if TYPE_CHECKING:
+    from ..client import Galaxy
+
+PICKER_PAGE = 6
+_PARAM_KINDS = {
+    "text": "text",
+    "integer": "integer",
+    "int": "integer",
+    "float": "float",
+    "boolean": "boolean",
+    "color": "text",
+    "directory_uri": "text",
+}
+
+
+def _param(inp: WorkflowInput) -> dict:
+    kind = _PARAM_KINDS.get(inp.parameter_type, "text")
+    if inp.options and kind == "text":
+        kind = "select"
+    return {
+        "label": inp.label,
+        "kind": kind,
+        "value": inp.default,
+        "optional": inp.optional,
+        "options": [str(o) for o in inp.options],
+    }
+
+
+class WorkflowLauncher(Facade):
+    """Run a workflow from a form: its data inputs get pickers, its parameters the right controls.
+
+    >>> launcher = WorkflowLauncher(gi, "gw-demo sort and head", history="my data")
+
+    "Run" invokes the workflow (in batch mode once per dataset picked for the one input that has
+    several) and the launcher turns into one InvocationMonitor per run: ``launcher.monitors``.
+    """
+
+    def __init__(
+        self,
+        gi: Galaxy,
+        workflow: str | Workflow | None = None,
+        history: str | History | None = None,
+    ) -> None:
+        self.gi = gi
+        self.workflow: Workflow | None = None
+        self.pickers: dict[str, DatasetPicker] = {}
+        self.monitors: list[InvocationMonitor] = []
+        self.chooser = LauncherChooserModel()
+        self.form = LauncherFormModel()
+        self._pickers_box = ipywidgets.VBox()
+        self.widget = ipywidgets.VBox([self.chooser, self._pickers_box, self.form])
+        self.widget.add_class("gw-launcher")
+        self.chooser.workflows = [
+            {"id": w.id, "name": w.name, "label": f"{w.name}  ({w.step_count or '?'} steps)"}
+            for w in gi.workflows.list()
+        ]
+        start = self._initial_history(history)
+        listed = [{"id": h.id, "name": h.name} for h in gi.histories.list(limit=50)]
+        if start is not None and start.id not in {h["id"] for h in listed}:
+            listed.insert(0, {"id": start.id, "name": start.name})
+        self.chooser.histories = listed
+        if start is not None:
+            self.chooser.history_id = start.id
+        self.chooser.observe(self._on_workflow, "workflow_id")
+        self.chooser.observe(self._on_history, "history_id")
+        self.form.observe(self._on_batch, "batch")
+        self.form.observe(lambda change: self._update(), ["values", "target", "new_history_name"])
+        self.form.on_msg(self._on_msg)
+        if workflow is not None:
+            self.chooser.workflow_id = gi.workflows.get(workflow).id
+
+    # ------------------------------------------------------------------ public
+    @property
+    def monitor(self) -> InvocationMonitor | None:
+        """The first run's monitor (``monitors`` has them all)."""
+        return self.monitors[0] if self.monitors else None
+
+    def __repr__(self) -> str:
+        if self.monitors:
+            return "\n".join(repr(m) for m in self.monitors)
+        if self.workflow is None:
+            return f"WorkflowLauncher: choose one of {len(self.chooser.workflows)} workflow(s)."
+        lines = [f"WorkflowLauncher: {self.workflow.name!r}"]
+        for label, picker in self.pickers.items():
+            chosen = ", ".join(item_label(i) for i in picker.value) or "(nothing picked)"
+            lines.append(f"  {label}: {chosen}")
+        for p in self.form.params:
+            lines.append(f"  {p['label']} = {self.form.values.get(p['label'], p['value'])!r}")
+        if self.form.error:
+            lines.append(f"  error: {self.form.error}")
+        return "\n".join(lines)
+
+    def _pollers(self) -> list[Poller]:
+        pollers = [p for picker in self.pickers.values() for p in picker._pollers()]
+        return pollers + [p for m in self.monitors for p in m._pollers()]
+
+    # ------------------------------------------------------------------ building the form
+    def _initial_history(self, spec: str | History | None) -> History | None:
+        if isinstance(spec, History):
+            return spec
+        if spec:
+            return self.gi.histories.get(spec)
+        if self.gi.history_id:
+            return self.gi.histories.show(self.gi.history_id)
+        newest = self.gi.histories.list(limit=1)
+        return newest[0] if newest else None
+
+    def _on_workflow(self, change: dict) -> None:
+        try:
+            wf = self.gi.workflows.show(change["new"])
+        except GalaxyError as exc:
+            self.chooser.error = f"Could not load the workflow: {exc}"
+            return
+        self.workflow = wf
+        for picker in self.pickers.values():
+            picker.close()
+        self.pickers = {}
+        for inp in wf.inputs:
+            if inp.type == "parameter_input":
+                continue
+            collection = inp.type == "data_collection_input"
+            what = f"{inp.collection_type or 'any'} collection" if collection else "dataset"
+            formats = [f for f in inp.formats if f and f != "data"]
+            sub = " · ".join(
+                [what, *([", ".join(formats)] if formats else []), *(["optional"] * inp.optional)]
+            )
+            self.pickers[inp.label] = DatasetPicker(
+                self.gi,
+                self.chooser.history_id or None,
+                extensions=None if collection else formats,
+                kind="collection" if collection else "dataset",
+                multiple=self.form.batch,
+                show_histories=False,
+                page_size=PICKER_PAGE,
+                title=f"Input “{inp.label}”",
+                subtitle=sub,
+            )
+            self.pickers[inp.label].widget.observe(lambda change: self._update(), "selected")
+        self._pickers_box.children = [p.widget for p in self.pickers.values()]
+        with self.form.hold_sync(), self.chooser.hold_sync():
+            self.chooser.doc = wf.raw.get("annotation") or ""
+            self.chooser.error = ""
+            self.form.params = [_param(i) for i in wf.inputs if i.type == "parameter_input"]
+            self.form.values = {}
+            self.form.error = ""
+            if not self.form.new_history_name:
+                self.form.new_history_name = f"{wf.name} results"
+        self._update()
+
+    def _on_history(self, change: dict) -> None:
+        for picker in self.pickers.values():
+            picker.widget.history_id = change["new"]
+
+    def _on_batch(self, change: dict) -> None:
+        for picker in self.pickers.values():
+            w = picker.widget
+            w.multiple = change["new"]
+            if not change["new"] and len(w.selected) > 1:
+                w.selected = w.selected[-1:]
+        self._update()
+
+    # ------------------------------------------------------------------ validation and running
+    def plan(self) -> list[dict[str, Any]]:
+        """The inputs of each run to start (one dict per run); raises GalaxyError saying what is missing."""
+        if self.workflow is None:
+            raise GalaxyError("Choose a workflow first.")
+        picked = {label: p.value for label, p in self.pickers.items()}
+        missing = [
+            label for label, items in picked.items() if not items and not self.workflow.input(label).optional
+        ]
+        if missing:
+            raise GalaxyError(f"Pick a dataset for: {', '.join(missing)}.")
+        many = [label for label, items in picked.items() if len(items) > 1]
+        if many and not self.form.batch:
+            raise GalaxyError(f"Several items picked for {many[0]!r}: turn on batch mode, or pick one.")
+        if len(many) > 1:
+            raise GalaxyError(f"Batch mode varies one input; several are picked for {' and '.join(many)}.")
+        base: dict[str, Any] = {label: items[0] for label, items in picked.items() if len(items) == 1}
+        for p in self.form.params:
+            value = self.form.values.get(p["label"], p["value"])
+            if value is None or value == "":
+                if not p["optional"]:
+                    raise GalaxyError(f"Give a value for {p['label']!r}.")
+                continue
+            base[p["label"]] = self._coerce(p, value)
+        if not many:
+            return [base]
+        return [{**base, many[0]: item} for item in picked[many[0]]]
+
+    @staticmethod
+    def _coerce(p: dict, value: Any) -> Any:
+        try:
+            if p["kind"] == "integer":
+                return int(value)
+            if p["kind"] == "float":
+                return float(value)
+        except (TypeError, ValueError):
+            raise GalaxyError(f"{p['label']!r} needs a number, not {value!r}.") from None
+        if p["kind"] == "boolean":
+            return bool(value)
+        return value
+
+    def _update(self) -> None:
+        f = self.form
+        try:
+            runs = self.plan()
+        except GalaxyError as exc:
+            with f.hold_sync():
+                f.ready, f.summary, f.run_label = False, str(exc), "Run"
+                f.batch_note = ""
+            return
+        n = len(runs)
+        where = "a new history" if f.target == "new" else "the inputs' history"
+        with f.hold_sync():
+            f.ready = True
+            f.error = ""
+            f.run_label = f"Run {n} times" if n > 1 else "Run"
+            f.summary = f"starts {n} run{'s' if n > 1 else ''} into {where}"
+            f.batch_note = f" — {n} runs" if f.batch and n > 1 else ""
+
+    def _on_msg(self, widget: Any, content: dict, buffers: Any) -> None:
+        if content.get("action") == "run":
+            try:
+                self.run()
+            except GalaxyError as exc:
+                with self.form.hold_sync():
+                    self.form.running = False
+                    self.form.error = str(exc)
+
+    def run(self) -> list[InvocationMonitor]:
+        """Invoke the workflow (once per batch item); the launcher then shows the monitors."""
+        runs = self.plan()
+        f = self.form
+        f.running, f.error = True, ""
+        assert self.workflow is not None
+        if f.target == "new":
+            history_id = self.gi.histories.create(
+                f.new_history_name.strip() or f"{self.workflow.name} results"
+            ).id
+        else:
+            history_id = self.chooser.history_id
+            if not history_id:
+                raise GalaxyError("Choose the history the inputs come from (results go there too).")
+        invocations = []
+        for inputs in runs:
+            invocations.append(self.gi.workflows.invoke(self.workflow, inputs, history=history_id))
+        self.monitors = [InvocationMonitor(self.gi, inv, workflow=self.workflow) for inv in invocations]
+        for picker in self.pickers.values():
+            picker.close()
+        f.running = False
+        self.widget.children = [m.widget for m in self.monitors]
+        return self.monitors
