@@ -18,6 +18,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
     if any(isinstance(c, GalaxyMagics) for c in ipython.configurables):
         return
-    magics = GalaxyMagics(ipython)
+    magics = GalaxyMagics(ipython)  # Magics.__init__ adds it to shell.configurables (for %config)
     ipython.register_magics(magics)
-    ipython.configurables.append(magics)
+    if magics not in ipython.configurables:
+        ipython.configurables.append(magics)

@@ -68,6 +68,32 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
+#: The order ``%galaxy --help`` lists subcommands in (others follow in registration order).
+ORDER = (
+    "connect",
+    "login",
+    "status",
+    "disconnect",
+    "histories",
+    "use",
+    "ls",
+    "show",
+    "get",
+    "put",
+    "upload",
+    "tools",
+    "tool",
+    "workflows",
+    "workflow",
+    "run",
+    "wait",
+    "browse",
+    "pick",
+    "launch",
+    "monitor",
+    "api",
+    "log",
+)
 
 
 def arg(*names: str, **kwargs: Any) -> Callable[[Handler], Handler]:
@@ -89,6 +115,8 @@ def command(name: str, summary: str, *, example: str = "", cell: str = "") -> Ca
             epilog = (epilog + "\n\n" if epilog else "") + f"As a cell magic (%%galaxy {name}): {cell}"
         parser = MagicParser(prog=f"%galaxy {name}", description=summary, epilog=epilog)
         for names, kwargs in func.__dict__.get("_gw_args", []):
+            if kwargs.get("help"):  # argparse %-formats help: keep a literal %galaxy
+                kwargs = {**kwargs, "help": kwargs["help"].replace("%", "%%")}
             parser.add_argument(*names, **kwargs)
         COMMANDS[name] = Command(name, summary, parser, func, cell)
         return func
@@ -142,7 +170,8 @@ def overview() -> str:
         "",
         "Subcommands:",
     ]
-    lines += [f"  {n:<{width}}{c.summary}" for n, c in COMMANDS.items()]
+    names = sorted(COMMANDS, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
+    lines += [f"  {n:<{width}}{COMMANDS[n].summary}" for n in names]
     lines += [
         "",
         "`%galaxy SUBCOMMAND --help` shows one subcommand's arguments and an example.",

@@ -23,7 +23,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 )
 @arg("method", type=str.upper, help=" | ".join(METHODS))
 @arg("path", help="path under /api, e.g. histories or /api/tools/sort1")
-@arg("body", nargs="?", help="JSON body (or put it in a %%%%galaxy cell)")
+@arg("body", nargs="?", help="JSON body (or put it in a %%galaxy cell)")
 @arg("--param", action="append", default=[], metavar="KEY=VALUE", help="query parameter (repeatable)")
 @out_arg()
 def api(m: GalaxyMagics, args: Any, cell: str | None) -> Any:

@@ -1,0 +1,86 @@
+"""Fixtures for the magics: a real IPython shell, then the extension loaded, then connected.
+
+``TestingShell`` is a real ``InteractiveShell`` whose ``run_cell`` re-raises what the cell raised
+(a ``UsageError`` included), so tests can ``pytest.raises`` it and read values from ``user_ns``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+
+class TestingShell(InteractiveShell):
+    """An InteractiveShell that re-raises errors from the cells it runs."""
+
+    def run_cell(self, raw_cell: str, *args: Any, **kwargs: Any) -> Any:
+        result = super().run_cell(raw_cell, *args, **kwargs)
+        result.raise_error()
+        return result
+
+    def run(self, cell: str) -> Any:
+        """Run a cell and return its value (the last expression's result)."""
+        return self.run_cell(cell).result
+
+
+@pytest.fixture(scope="session")
+def shell() -> TestingShell:
+    return TestingShell.instance()
+
+
+def galaxy_magics(shell: InteractiveShell) -> Any:
+    from galaxy_widgets.magics import GalaxyMagics
+
+    return next(c for c in shell.configurables if isinstance(c, GalaxyMagics))
+
+
+@pytest.fixture
+def ip(shell: TestingShell) -> TestingShell:
+    """The shell with ``%load_ext galaxy_widgets`` done, not connected, default settings."""
+    shell.run_cell("%load_ext galaxy_widgets")
+    m = galaxy_magics(shell)
+    m.set_connection(None)
+    m.log.clear()
+    for name, trait in m.traits(config=True).items():
+        setattr(m, name, trait.default())
+    shell.reset(new_session=False)
+    return shell
+
+
+@pytest.fixture
+def magics(ip: TestingShell) -> Any:
+    return galaxy_magics(ip)
+
+
+@pytest.fixture
+def connected(ip: TestingShell, galaxy_server: Any, uploaded: Any) -> TestingShell:
+    """Connected to the session Galaxy (GALAXY_URL/GALAXY_API_KEY), with the uploads' history current."""
+    ip.run_cell("%galaxy connect")
+    ip.run_cell(f"%galaxy use {uploaded.history_id}")
+    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+    return ip
+
+
+class Published:
+    """Display data published while a cell ran (for provenance metadata)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[dict, dict]] = []
+
+    def metadata(self, key: str) -> list[Any]:
+        return [md[key] for _, md in self.calls if md and key in md]
+
+
+@pytest.fixture
+def published(ip: TestingShell, monkeypatch: pytest.MonkeyPatch) -> Published:
+    rec = Published()
+    original = ip.display_pub.publish
+
+    def publish(data: dict, metadata: dict | None = None, *args: Any, **kwargs: Any) -> None:
+        rec.calls.append((data, metadata or {}))
+        original(data, metadata, *args, **kwargs)
+
+    monkeypatch.setattr(ip.display_pub, "publish", publish)
+    return rec

@@ -1,0 +1,92 @@
+"""Loading, help, settings and the usage errors that need no server."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+
+from galaxy_widgets.magics.parser import COMMANDS
+
+EXPECTED = {"connect", "login", "histories", "use", "ls", "show", "get", "put", "upload", "tools", "tool",
+            "workflows", "workflow", "run", "wait", "api", "log", "status", "disconnect"}
+
+
+def test_load_ext_registers_line_and_cell_magic_and_configurable(ip, magics):
+    assert "galaxy" in ip.magics_manager.magics["line"]
+    assert "galaxy" in ip.magics_manager.magics["cell"]
+    assert magics in ip.configurables
+    ip.run_cell("%load_ext galaxy_widgets")  # loading twice registers nothing new
+    assert sum(type(c).__name__ == "GalaxyMagics" for c in ip.configurables) == 1
+
+
+def test_help_lists_every_subcommand_on_one_line(ip, capsys):
+    assert ip.run("%galaxy --help") is None
+    out = capsys.readouterr().out
+    listed = {line.split()[0] for line in out.splitlines() if line.startswith("  ") and line.split()}
+    assert EXPECTED <= set(COMMANDS)
+    assert set(COMMANDS) <= listed
+    for name in COMMANDS:
+        assert sum(1 for line in out.splitlines() if line.startswith(f"  {name} ")) == 1
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_subcommand_help_prints_usage_without_raising(ip, capsys, name):
+    assert ip.run(f"%galaxy {name} --help") is None
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: %galaxy {name}")
+    assert COMMANDS[name].summary in " ".join(out.split())
+
+
+def test_help_subcommand_form(ip, capsys):
+    ip.run_cell("%galaxy help get")
+    assert "--as {df,text,json,bytes,path}" in capsys.readouterr().out
+
+
+def test_unknown_subcommand_suggests_the_closest(ip):
+    with pytest.raises(UsageError, match=r"Unknown subcommand 'lss'.*`%galaxy ls`"):
+        ip.run_cell("%galaxy lss")
+
+
+def test_bad_option_is_a_usage_error(ip):
+    with pytest.raises(UsageError, match=r"%galaxy get: .*--bogus"):
+        ip.run_cell("%galaxy get 1 --bogus")
+    with pytest.raises(UsageError, match="invalid choice"):
+        ip.run_cell("%galaxy get 1 --as parquet")
+    with pytest.raises(UsageError, match="not a valid Python variable name"):
+        ip.run_cell("%galaxy get 1 -o 2x")
+
+
+def test_unbalanced_quote_is_a_usage_error(ip):
+    with pytest.raises(UsageError, match="check the quotes"):
+        ip.run_cell('%galaxy use "my history')
+
+
+@pytest.mark.parametrize("line", ["ls", "get 1", "histories", "run wf x=1", "api GET version", "status"])
+def test_not_connected_says_how_to_connect(ip, line):
+    with pytest.raises(UsageError, match=r"Not connected to Galaxy: run `%galaxy connect URL`"):
+        ip.run_cell(f"%galaxy {line}")
+
+
+def test_cell_body_for_a_line_only_subcommand(ip):
+    with pytest.raises(UsageError, match="takes no cell body"):
+        ip.run_cell("%%galaxy ls\nsomething")
+
+
+def test_settings_via_config(ip, magics, galaxy_server):
+    ip.run_cell("%config GalaxyMagics.autopandas = False")
+    ip.run_cell("%config GalaxyMagics.max_bytes = 1000")
+    ip.run_cell("%config GalaxyMagics.timeout = 12.5")
+    assert magics.autopandas is False
+    assert magics.max_bytes == 1000
+    ip.run_cell("%galaxy connect")
+    assert magics.gi.timeout == 12.5
+    ip.run_cell("%config GalaxyMagics.timeout = 30")
+    assert magics.gi.timeout == 30
+
+
+def test_config_lists_the_settings(ip, capsys):
+    ip.run_cell("%config GalaxyMagics")
+    out = capsys.readouterr().out
+    for name in ("profile", "timeout", "wait_timeout", "poll_interval", "progress", "autopandas", "max_bytes",
+                 "cache_dir", "page_size", "show_provenance"):
+        assert f"GalaxyMagics.{name}=" in out
