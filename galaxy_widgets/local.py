@@ -194,6 +194,13 @@ class LocalGalaxy:
             return False
 
     # -- config
+    def _id_secret(self) -> str:
+        """Keep the id secret across restarts: every encoded id users hold depends on it."""
+        path = self.data_dir / "config" / "id_secret"
+        if not path.exists():
+            _write_private(path, secrets.token_hex(16))
+        return path.read_text().strip()
+
     def _write_config(self, port: int, bootstrap_key: str) -> Path:
         venv = install(self.version)
         site = next((venv / "lib").glob("python3*/site-packages"))
@@ -221,12 +228,13 @@ class LocalGalaxy:
             "file_path": d / "files",
             "new_file_path": d / "tmp",
             "job_working_directory": d / "jobs",
-            "database_connection": f"sqlite:///{d}/universe.sqlite?isolation_level=IMMEDIATE",
+            # a 60 s busy timeout (Python's default is 5 s): jobs and requests share one SQLite file
+            "database_connection": f"sqlite:///{d}/universe.sqlite?isolation_level=IMMEDIATE&timeout=60",
             "database_auto_migrate": "true",
             "admin_users": ADMIN_EMAIL,
             "bootstrap_admin_api_key": bootstrap_key,
             "allow_local_account_creation": "true",
-            "id_secret": secrets.token_hex(16),
+            "id_secret": self._id_secret(),
             "conda_auto_init": "false",
             "conda_auto_install": "false",
             "dependency_resolvers": "[]",

@@ -31,5 +31,6 @@ class Jobs(Resource):
         if job.state in ERROR_JOB_STATES:
             job = self.show(job_id)
             if raise_on_error:
-                raise JobFailedError(f"Job {job_id} ({job.tool_id}) ended in {job.state}: {job.stderr.strip()[-500:]}", job)
+                detail = job.stderr.strip()[-500:] or job.raw.get("info") or "no stderr (see the server's log)"
+                raise JobFailedError(f"Job {job_id} ({job.tool_id}) ended in {job.state}: {detail}", job)
         return job

@@ -84,7 +84,7 @@ class GalaxyMagics(Magics, Configurable):
         try:
             return cmd.handler(self, args, cell)
         except GalaxyError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(_in_magic_words(str(exc))) from None
 
     # ------------------------------------------------------------------ state the subcommands share
     def require_gi(self) -> Galaxy:
@@ -181,6 +181,20 @@ class GalaxyMagics(Magics, Configurable):
 
     def progress_display(self, title: str) -> Progress:
         return Progress(title, enabled=self.progress, rich=_in_kernel(self.shell))
+
+
+#: The API layer's advice, as the magics would say it.
+_MAGIC_WORDS = {
+    "histories.list()": "`%galaxy histories`",
+    "workflows.list()": "`%galaxy workflows`",
+    "choose one first": "choose one with `%galaxy use`",
+}
+
+
+def _in_magic_words(message: str) -> str:
+    for api, magic in _MAGIC_WORDS.items():
+        message = message.replace(api, magic)
+    return message
 
 
 def _looks_like_id(text: str) -> bool:
