@@ -26,14 +26,18 @@ function historyList(model, list, count) {
 }
 
 function peekTable(lines, columns) {
-  const rows = lines.filter((l) => !l.startsWith("#") || !columns);
-  const head = columns && columns.length ? columns : null;
+  let head = columns && columns.length ? columns : null;
+  let body = lines;
+  if (lines.length && lines[0].startsWith("#")) {
+    head = head || lines[0].replace(/^#+\s*/, "").split("\t");
+    body = lines.slice(1);
+  }
   return h(
     "div.gw-peek",
     {},
     h("table", {},
       head ? h("thead", {}, h("tr", {}, head.map((c) => h("th", {}, c)))) : null,
-      h("tbody", {}, rows.map((l) => h("tr", {}, l.split("\t").map((c) => h("td", {}, c)))))),
+      h("tbody", {}, body.map((l) => h("tr", {}, l.split("\t").map((c) => h("td", {}, c)))))),
   );
 }
 
