@@ -1,0 +1,185 @@
+"""A real JupyterLab in headless Chromium, isolated per test module, pointed at the test Galaxy.
+
+JupyterLab runs with fresh config/runtime/settings/workspace dirs in a temp dir, autosave off (the
+notebook under test is never written back), and the test Galaxy's URL and key in the *server's*
+environment, so kernels get them without the key ever being written into a notebook. Every browser
+console error and uncaught page error fails the test.
+
+Needs: ``pip install jupyterlab playwright`` and a Chromium at ``/usr/bin/chromium`` (Debian's
+``chromium`` package); ``GW_CHROMIUM`` overrides the path. Never ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+HERE = Path(__file__).resolve().parent
+NOTEBOOKS = HERE / "notebooks"
+#: The test notebooks are driven through the browser, not executed by nbval.
+collect_ignore_glob = ["notebooks/*.ipynb"]
+CHROMIUM = os.environ.get("GW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    root: Path
+    proc: subprocess.Popen
+    log: Path
+
+    def notebook_url(self, name: str) -> str:
+        return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
+
+
+@pytest.fixture(scope="module")
+def lab_env(galaxy_server) -> dict[str, str]:
+    """Extra environment for the JupyterLab server and its kernels (add to it before ``lab`` starts)."""
+    return {"GALAXY_URL": galaxy_server.url, "GALAXY_API_KEY": galaxy_server.api_key}
+
+
+@pytest.fixture(scope="module")
+def lab(lab_env: dict[str, str]) -> Iterator[Lab]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set GW_CHROMIUM)")
+    pytest.importorskip("playwright.sync_api")
+    base = Path(tempfile.mkdtemp(prefix="gw-lab-"))
+    root = base / "notebooks"
+    root.mkdir()
+    env = dict(os.environ)
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+        "IPYTHONDIR",
+    ):
+        env[name] = str(base / name.lower())
+        Path(env[name]).mkdir()
+    for rel, value in SETTINGS.items():
+        path = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+    env.update(lab_env)
+    token = secrets.token_hex(16)
+    port = _free_port()
+    log = base / "jupyterlab.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if requests.get(f"{url}/api/status", params={"token": token}, timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.3)
+    yield Lab(url, token, root, proc, log)
+    os.killpg(proc.pid, signal.SIGTERM)  # the server and its kernels
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@dataclass
+class Problems:
+    """Console errors and uncaught exceptions seen in the page."""
+
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
+    pg = context.new_page()
+    problems = Problems()
+    pg.on("console", lambda m: problems.errors.append(f"console: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.errors.append(f"page error: {e}"))
+    pg.problems = problems
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        where = Path(tempfile.gettempdir()) / f"gw-failure-{request.node.name}.png"
+        pg.screenshot(path=str(where), full_page=True)
+    context.close()
+    assert not problems.errors, "browser errors:\n" + "\n".join(problems.errors)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    rep = yield
+    setattr(item, f"rep_{rep.when}", rep)
+    return rep

@@ -1,0 +1,183 @@
+"""End to end in JupyterLab: connect, browse, filter, pick, pull, launch, monitor, read the outputs.
+
+One test, one notebook (``notebooks/widgets_e2e.ipynb``), run cell by cell as a scientist would,
+with screenshots of every widget saved to ``docs/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE.parent.parent / "docs"
+NOTEBOOK = "widgets_e2e.ipynb"
+
+
+@pytest.fixture(scope="module")
+def lab_env(galaxy_server, history, uploaded, demo_workflows) -> dict[str, str]:
+    uploaded.samples  # noqa: B018 - the session's uploads are ready
+    return {
+        "GALAXY_URL": galaxy_server.url,
+        "GALAXY_API_KEY": galaxy_server.api_key,  # the server's environment only, never the notebook
+        "GW_E2E_HISTORY": history.id,
+    }
+
+
+class Notebook:
+    """Drive one open notebook: run a cell, read its output, find its widget."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+
+    def run(self, index: int, timeout: float = 60_000) -> Any:
+        from playwright.sync_api import expect
+
+        self.page.evaluate(
+            """(i) => {
+                const nb = window.jupyterapp.shell.currentWidget.content;
+                nb.activeCellIndex = i;
+                return window.jupyterapp.commands.execute('notebook:run-cell');
+            }""",
+            index,
+        )
+        prompt = self.cells.nth(index).locator(".jp-InputPrompt")
+        expect(prompt).to_have_text(re.compile(r"\[\d+\]:"), timeout=timeout)
+        return self.cells.nth(index)
+
+    def output(self, index: int) -> Any:
+        return self.cells.nth(index).locator(".jp-OutputArea-output")
+
+    def errors_in(self, index: int) -> list[str]:
+        stderr = ".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']"
+        return self.cells.nth(index).locator(stderr).all_inner_texts()
+
+
+def shot(locator: Any, name: str) -> None:
+    DOCS.mkdir(exist_ok=True)
+    locator.scroll_into_view_if_needed()
+    locator.screenshot(path=str(DOCS / name), animations="disabled")
+
+
+def pick(picker: Any, name: str, item_id: str) -> None:
+    """Filter a picker down to one name and tick it (the selection survives the filter)."""
+    from playwright.sync_api import expect
+
+    picker.locator(".gw-filter").fill(f"name:{name}")
+    picker.locator(".gw-filter").press("Enter")
+    row = picker.locator(f".gw-history-row[data-id='{item_id}']")
+    expect(row).to_be_visible()
+    row.locator(".gw-pick").check()
+    expect(row).to_have_class(re.compile("gw-selected"))
+
+
+def test_scientist_session(lab, page, galaxy_server, history, uploaded):
+    from playwright.sync_api import expect
+
+    shutil.copy(HERE / "notebooks" / NOTEBOOK, lab.root / NOTEBOOK)
+    page.goto(lab.notebook_url(NOTEBOOK))
+    expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
+    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
+    nb = Notebook(page)
+    table, text = uploaded.table, uploaded.text
+
+    # 1. connect: URL prefilled from GALAXY_URL, the key typed into the password field
+    nb.run(0)
+    connect = nb.output(0).locator(".gw-connect")
+    expect(connect.locator(".gw-url")).to_have_value(galaxy_server.url)
+    connect.locator(".gw-api-key").fill(galaxy_server.api_key)
+    connect.locator(".gw-connect-button").click()
+    expect(connect).to_have_attribute("data-status", "connected")
+    expect(connect.locator(".gw-status")).to_contain_text("Connected as")
+    expect(connect.locator(".gw-api-key")).to_have_value("")
+    shot(connect, "connect.png")
+
+    # 2. browse the session history, filter on the server, open a peek
+    nb.run(1)
+    hb = nb.output(1).locator(".gw-history")
+    expect(hb.locator(f".gw-history-item[data-id='{history.id}']")).to_have_class(re.compile("gw-current"))
+    hb.locator(".gw-filter").fill("extension:tabular")
+    hb.locator(".gw-filter").press("Enter")
+    expected = len(galaxy_server_items(galaxy_server, history.id, "extension:tabular"))
+    expect(hb.locator(".gw-page-info")).to_contain_text(f"of {expected}")
+    rows = hb.locator(".gw-history-row[data-type='dataset']")
+    for ext in rows.locator(".gw-ext").all_inner_texts():
+        assert ext == "tabular"
+    assert expected >= 1
+    hb.locator(f".gw-history-row[data-id='{table.id}']").click()
+    expect(hb.locator(".gw-detail")).to_contain_text("alpha")
+    expect(hb.locator(".gw-detail th").first).to_have_text("name")
+    shot(hb, "history-browser.png")
+
+    # 3. pick two datasets, then pull them into a variable in the next cell
+    nb.run(2)
+    picker = nb.output(2).locator(".gw-history")
+    pick(picker, "table.tsv", table.id)
+    pick(picker, "notes.txt", text.id)
+    expect(picker.locator(".gw-selection-count")).to_have_text("2 selected")
+    shot(picker, "dataset-picker.png")
+    nb.run(3)
+    expect(nb.output(3)).to_contain_text("pulled: ['DataFrame', 'str']")
+    expect(nb.output(3)).to_contain_text("rows of the first: 4")
+
+    # 4. launch the demo workflow in batch mode on the two datasets, lines = 3
+    nb.run(4)
+    launcher = nb.output(4).locator(".gw-launcher")
+    expect(launcher.locator(".gw-workflow-select option:checked")).to_contain_text("gw-demo sort and head")
+    launcher.locator(".gw-batch").check()
+    tpicker = launcher.locator(".gw-history")
+    pick(tpicker, "table.tsv", table.id)
+    pick(tpicker, "notes.txt", text.id)
+    lines = launcher.locator(".gw-param-integer")
+    lines.fill("3")
+    lines.press("Tab")
+    run = launcher.locator(".gw-run-button")
+    expect(run).to_have_text("Run 2 times")
+    expect(run).to_be_enabled()
+    shot(launcher, "workflow-launcher.png")
+    run.click()
+
+    # 5. it turns into two monitors that reach success without blocking the kernel
+    monitors = nb.output(4).locator(".gw-monitor")
+    expect(monitors).to_have_count(2)
+    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle")
+    shot(monitors.first, "invocation-monitor-running.png")
+    for i in range(2):
+        expect(monitors.nth(i)).to_have_attribute("data-state", "ok", timeout=600_000)
+    first = monitors.first
+    expect(first.locator(".gw-output")).to_have_count(2)
+    first.locator(".gw-output[data-label='top'] .gw-to-variable").click()
+    expect(first).to_contain_text(re.compile(r"top = #\d+"))
+    shot(first, "invocation-monitor.png")
+
+    # 6. the outputs in a later cell
+    nb.run(5)
+    out = nb.output(5)
+    expect(out).to_contain_text("labels: ['sorted', 'top']")
+    expect(out).to_contain_text("states: ['ok', 'ok']")
+    expect(out).to_contain_text("top: ['#name\\tvalue\\tgroup', 'first line']")
+
+    # 7. reattach to the finished run by id
+    nb.run(6)
+    again = nb.output(6).locator(".gw-monitor")
+    expect(again).to_have_attribute("data-state", "ok")
+    expect(again.locator(".gw-step")).to_have_count(3)
+
+    # the key never reached the page or the notebook
+    assert galaxy_server.api_key not in page.content()
+    for i in range(7):
+        assert not nb.errors_in(i), nb.errors_in(i)
+
+
+def galaxy_server_items(server: Any, history_id: str, filter_text: str) -> list[Any]:
+    from galaxy_widgets import Galaxy
+
+    with Galaxy(server.url, api_key=server.api_key) as gi:
+        return gi.histories.contents(history_id, filter_text).all()
