@@ -30,7 +30,8 @@ _ALIASES = {
     "create_time": "create_time",
     "update_time": "update_time",
 }
-_TEXT_OPS = {"name": "contains", "tag": "has", "genome_build": "eq"}
+# tag-eq, not tag-has: Galaxy builds "has" on name || ":" || value, NULL for a value-less tag
+_TEXT_OPS = {"name": "contains", "tag": "eq", "genome_build": "eq"}
 _RANGE_OPS = {">": "gt", "<": "lt", ">=": "ge", "<=": "le", ":": "eq", "=": "eq"}
 _TOKEN = re.compile(r"^(?P<key>[a-z_]+)(?P<op>>=|<=|>|<|:|=)(?P<value>.*)$")
 _BOOLS = {"true": "true", "false": "false", "yes": "true", "no": "false", "1": "true", "0": "false"}

@@ -106,7 +106,7 @@ def test_profile_file_is_private_and_keyless_listing(clean_env):
         (
             "name:'my reads' extension:FastQSanger state:ok tag:run1",
             [("name-contains", "my reads"), ("extension-eq", "fastqsanger"), ("state-eq", "ok"),
-             ("tag-has", "run1"), ("deleted-eq", "false"), ("visible-eq", "true")],
+             ("tag-eq", "run1"), ("deleted-eq", "false"), ("visible-eq", "true")],
         ),
         ("hid>3 hid<=10 deleted:any visible:false", [("hid-gt", "3"), ("hid-le", "10"), ("visible-eq", "false")]),
         ("type:collection deleted:true", [("history_content_type-eq", "dataset_collection"),

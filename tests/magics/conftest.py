@@ -54,12 +54,18 @@ def magics(ip: TestingShell) -> Any:
     return galaxy_magics(ip)
 
 
+@pytest.fixture(scope="session")
+def magics_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("magics-cache")
+
+
 @pytest.fixture
-def connected(ip: TestingShell, galaxy_server: Any, uploaded: Any) -> TestingShell:
+def connected(ip: TestingShell, galaxy_server: Any, uploaded: Any, magics_cache: Any) -> TestingShell:
     """Connected to the session Galaxy (GALAXY_URL/GALAXY_API_KEY), with the uploads' history current."""
     ip.run_cell("%galaxy connect")
     ip.run_cell(f"%galaxy use {uploaded.history_id}")
     ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+    ip.run_cell(f"%config GalaxyMagics.cache_dir = {str(magics_cache)!r}")
     return ip
 
 
