@@ -242,6 +242,8 @@ class LocalGalaxy:
             "watch_tools": "'false'",
             "enable_celery_tasks": "false",
             "galaxy_infrastructure_url": infra,
+            # upload-from-URL may fetch from this machine (e.g. a local file server)
+            "fetch_url_allowlist": "127.0.0.0/8",
             "tool_config_file": f"{tools_conf},{local_conf}",
         }
         if self.prefix:
