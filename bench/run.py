@@ -12,6 +12,7 @@ import argparse
 import os
 import platform
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -49,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="smaller files and fewer repeats (about 3 minutes)")
     p.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
     p.add_argument(
-        "--repeats", type=int, default=0, help="repeats of the transfer benchmarks (default 3, quick 2)"
+        "--repeats", type=int, default=0, help="repeats of the transfer benchmarks (default 5, quick 3)"
     )
     return p.parse_args(argv)
 
@@ -66,13 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         sys.exit(f"Unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}.")
 
+    # SIGTERM ends the run through the finally below, so temp files go too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = Path(tempfile.mkdtemp(prefix="gw-bench-", dir="/tmp"))
     ctx = Ctx(
         url=args.url.rstrip("/"),
         api_key=api_key,
         quick=args.quick,
         tmp=tmp,
-        repeats=args.repeats or (2 if args.quick else 3),
+        repeats=args.repeats or (3 if args.quick else 5),
     )
     gi = ctx.gw()
     header = (
