@@ -163,6 +163,13 @@ class InvocationMonitor(Facade):
                     "depth": 0,
                 }
             )
+        seen = {s["index"] for s in steps}
+        for idx, (label, is_input) in self._steps.items():
+            if idx not in seen and not finished:  # not scheduled yet: shown, with no jobs
+                steps.append(
+                    {"index": idx, "label": label, "states": {}, "input": is_input, "sub": False, "depth": 0}
+                )
+        steps.sort(key=lambda s: s["index"])
         w = self.widget
         stderr, tool = w.stderr, w.failed_tool
         if snap.error and snap.failed_job_id and not stderr:

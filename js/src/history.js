@@ -85,8 +85,8 @@ function render({ model, el }) {
   const extNote = h("span.gw-ext-note.gw-muted.gw-small");
   const tbody = h("tbody");
   const headRow = h("tr");
-  const prev = h("button.gw-prev", { type: "button", onclick: () => setTrait(model, "page", model.get("page") - 1) }, "‹ Prev");
-  const next = h("button.gw-next", { type: "button", onclick: () => setTrait(model, "page", model.get("page") + 1) }, "Next ›");
+  const prev = h("button.gw-prev", { type: "button", onclick: () => ask("page", model.get("page") - 1) }, "‹ Prev");
+  const next = h("button.gw-next", { type: "button", onclick: () => ask("page", model.get("page") + 1) }, "Next ›");
   const pageInfo = h("span.gw-page-info");
   const selection = h("div.gw-selection");
   const detail = h("div.gw-detail.gw-hidden");
@@ -115,10 +115,16 @@ function render({ model, el }) {
 
   const sendSearch = debounce(() => setTrait(model, "history_search", search.value), 350);
   search.addEventListener("input", sendSearch);
+  // Show "loading" at once when asking for other rows; the kernel clears it when they arrive.
+  function ask(name, value) {
+    if (model.get(name) === value) return;
+    root.classList.add("gw-loading");
+    setTrait(model, name, value);
+  }
   filter.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") setTrait(model, "filter_text", filter.value);
+    if (e.key === "Enter") ask("filter_text", filter.value);
   });
-  filter.addEventListener("change", () => setTrait(model, "filter_text", filter.value));
+  filter.addEventListener("change", () => ask("filter_text", filter.value));
 
   function toggle(id, on) {
     const current = model.get("selected") || [];

@@ -72,6 +72,8 @@ def pick(picker: Any, name: str, item_id: str) -> None:
 
     picker.locator(".gw-filter").fill(f"name:{name}")
     picker.locator(".gw-filter").press("Enter")
+    expect(picker).not_to_have_class(re.compile("gw-loading"))
+    expect(picker.locator(".gw-history-row")).to_have_count(1)  # the filtered page has arrived
     row = picker.locator(f".gw-history-row[data-id='{item_id}']")
     expect(row).to_be_visible()
     row.locator(".gw-pick").check()
@@ -168,7 +170,7 @@ def test_scientist_session(lab, page, galaxy_server, history, uploaded):
     nb.run(6)
     again = nb.output(6).locator(".gw-monitor")
     expect(again).to_have_attribute("data-state", "ok")
-    expect(again.locator(".gw-step")).to_have_count(3)
+    expect(again.locator(".gw-step")).to_have_count(4)  # table, lines, sort, head
 
     # the key never reached the page or the notebook
     assert galaxy_server.api_key not in page.content()

@@ -64,7 +64,8 @@ export function chips(tags) {
 
 /** A message line: kind is "error", "ok" or "info"; empty text hides it. */
 export function setMessage(node, text, kind) {
-  node.className = `gw-msg gw-${kind || "info"}`;
+  node.classList.add("gw-msg");
+  for (const k of ["error", "ok", "info"]) node.classList.toggle(`gw-${k}`, k === (kind || "info"));
   node.textContent = text || "";
 }
 
