@@ -137,7 +137,9 @@ def read_table(path: Path, ds: Dataset) -> Any:
         if path.stat().st_size == 0:
             return pd.DataFrame(columns=names or [])
         header_in_file = False
-        if not names and first.startswith("#"):
+        if names and (first.startswith("#") or first.rstrip("\r\n").split(sep) == names):
+            header_in_file = True  # Galaxy took the names from this line (csv): do not read it as data
+        elif not names and first.startswith("#"):
             names = first.lstrip("#").rstrip("\r\n").split(sep)
             header_in_file = True
         elif not names and ds.extension == "csv":
