@@ -101,8 +101,9 @@ def test_connect_history_option_and_status(ip, magics, uploaded, capsys, galaxy_
     assert galaxy_server.api_key not in out
 
 
-def test_login_with_password_and_save_profile(ip, magics, galaxy_server, own_config, user_email, monkeypatch,
-                                              capsys):
+def test_login_with_password_and_save_profile(
+    ip, magics, galaxy_server, own_config, user_email, monkeypatch, capsys
+):
     if not galaxy_server.admin_password:
         pytest.skip("this test server has no known password")
     asked = _prompt(monkeypatch, galaxy_server.admin_password)

@@ -105,8 +105,12 @@ def test_get_records_provenance(connected, magics, uploaded, published, galaxy_s
 
 
 def test_put_values_and_read_them_back(connected, tmp_path, uploaded):
-    connected.push({"params": {"alpha": 0.05, "genes": ["a", "b"]},
-                    "frame": pd.DataFrame({"gene": ["a", "b", "c"], "count": [3, 1, 2]})})
+    connected.push(
+        {
+            "params": {"alpha": 0.05, "genes": ["a", "b"]},
+            "frame": pd.DataFrame({"gene": ["a", "b", "c"], "count": [3, 1, 2]}),
+        }
+    )
     path = tmp_path / "notes.md"
     path.write_text("# notes\nfirst\n")
     as_json = connected.run("%galaxy put params")

@@ -11,7 +11,7 @@ from IPython.core.error import UsageError
 def test_histories_table(connected, uploaded):
     table = connected.run("%galaxy histories")
     assert uploaded.history_id in table.column("id")
-    current = [row for row in table if row["id"] == uploaded.history_id][0]
+    current = next(row for row in table if row["id"] == uploaded.history_id)
     assert current[""] == "*" and current["name"] == "gw-tests session"
     assert table.total >= len(table)
 
