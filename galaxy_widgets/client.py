@@ -168,9 +168,15 @@ class Galaxy:
                     f"Could not reach {self.url} ({type(exc).__name__}) for {method} {url}; "
                     "check the URL, your network, and that the server is up."
                 ) from None if _hides_key(exc, self) else exc
+            unsafe = (
+                " It was not resent: the server may still carry it out, so check (e.g. the history) "
+                "before trying again."
+                if method not in IDEMPOTENT
+                else ""
+            )
             raise GalaxyTimeoutError(
                 f"{method} {url} got no answer within {timeout or self.timeout:.0f} s; "
-                "the server may be busy (raise the timeout) or down."
+                f"the server may be busy (raise the timeout) or down.{unsafe}"
             ) from None if _hides_key(exc, self) else exc
         log.debug("%s %s -> %s", method, resp.url, resp.status_code)
         if resp.status_code >= 400:

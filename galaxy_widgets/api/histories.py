@@ -57,8 +57,10 @@ class ContentsQuery:
         order: str = "hid-dsc",
         keys: Sequence[str] = (),
         page_size: int = 100,
+        iter_page_size: int = 500,
     ) -> None:
         self._gi = gi
+        self.iter_page_size = iter_page_size
         self.history_id = history_id
         self.filters = filters
         self.order = order
@@ -96,17 +98,15 @@ class ContentsQuery:
         return self.page(0, 1).total
 
     def __iter__(self) -> Iterator[Dataset | Collection]:
-        offset = 0
+        """All matches, fetched lazily in pages of ``iter_page_size`` (default 500: fewer round
+        trips than the display page size); stops on the server's total, no empty last request."""
+        offset, size = 0, max(self.page_size, self.iter_page_size)
         while True:
-            batch = self._gi.get(
-                f"histories/{self.history_id}/contents",
-                params=self._params(offset, self.page_size),
-                what=f"History {self.history_id}",
-            )
-            yield from (item_from_api(d) for d in batch)
-            if len(batch) < self.page_size:
+            page = self.page(offset // size, size)
+            yield from page.items
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
                 return
-            offset += self.page_size
 
     def all(self) -> list[Dataset | Collection]:
         return list(self)
@@ -198,7 +198,13 @@ class Histories(Resource):
         return self.update(history_id, tags=[*current, *(t for t in tags if t not in current)])
 
     def delete(self, history_id: str, *, purge: bool = False) -> None:
-        self._gi.delete(f"histories/{history_id}", params={"purge": purge}, what=f"History {history_id}")
+        """Delete (or purge: frees disk, can take minutes for a big history)."""
+        self._gi.delete(
+            f"histories/{history_id}",
+            params={"purge": purge},
+            what=f"History {history_id}",
+            timeout=max(self._gi.timeout, 600) if purge else None,
+        )
 
     def state(self, history_id: str) -> dict[str, Any]:
         """``{"state": "ok", "counts": {"ok": 3, "running": 1, ...}}``: the job-state summary."""

@@ -122,7 +122,11 @@ class Uploads(Resource):
         payload: dict[str, Any] = {"history_id": history_id, "targets": [target]}
         for i, f in enumerate(files):
             payload[f"files_{i}|file_data"] = dict(f)
-        data = self._gi.post("tools/fetch", json=payload, what="Upload")
+        # Galaxy creates every dataset before it answers: allow time in proportion (never resent).
+        n_items = sum(len(e.get("elements") or ()) or 1 for e in elements)
+        data = self._gi.post(
+            "tools/fetch", json=payload, what="Upload", timeout=max(self._gi.timeout, 30 + 0.5 * n_items)
+        )
         result = UploadResult(
             datasets=[Dataset.from_api(o) for o in data.get("outputs") or () if "collection_type" not in o],
             collections=[Collection.from_api(c) for c in data.get("output_collections") or ()],

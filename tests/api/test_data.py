@@ -34,7 +34,7 @@ def served_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def started(gi, history, tmp_path_factory, served_dir):
+def started(gi, history, tmp_path_factory):
     """Start every upload of this module at once (three jobs, in parallel)."""
     folder = tmp_path_factory.mktemp("files")
     a = folder / "reads_1.fastq"
@@ -47,9 +47,8 @@ def started(gi, history, tmp_path_factory, served_dir):
     files = gi.uploads.files(history.id, [a, b, big], ext="auto", progress=lambda *p: progress.append(p))
     pair = gi.uploads.files(history.id, [a, b], ext="fastqsanger", collection_type="paired",
                             collection_name="reads pair")
-    url = gi.uploads.urls(history.id, [f"{served_dir}/remote.tsv"], ext="tabular")
     raw = gi.uploads.paste(history.id, b"\x00\x01binary\x02", name="blob.bin", ext="data")
-    return {"files": files, "pair": pair, "url": url, "raw": raw, "progress": progress, "big": big}
+    return {"files": files, "pair": pair, "raw": raw, "progress": progress, "big": big}
 
 
 def test_files_upload_is_one_job_with_progress(gi, started):
@@ -71,8 +70,8 @@ def test_paired_collection_from_files(gi, started):
     assert gi.datasets.text(coll.elements[1].object.id) == FASTQ.replace("ACGT", "TTGA")
 
 
-def test_url_upload_fetched_by_galaxy(gi, started):
-    ds = gi.uploads.wait(started["url"]).dataset
+def test_url_upload_fetched_by_galaxy(gi, history, served_dir):
+    ds = gi.uploads.urls(history.id, [f"{served_dir}/remote.tsv"], ext="tabular", wait=True).dataset
     assert ds.state == "ok" and ds.name == "remote.tsv"
     assert gi.datasets.text(ds.id) == "#k\tv\na\t1\n"
 
@@ -166,8 +165,10 @@ def test_build_list_paired_and_nested_collections(gi, history, uploaded, tmp_pat
 def test_missing_file_is_a_clear_error(gi, history, tmp_path):
     with pytest.raises(GalaxyError, match="No such file"):
         gi.uploads.files(history.id, [tmp_path / "nope.txt"])
+    one = tmp_path / "one.txt"
+    one.write_text("x\n")
     with pytest.raises(GalaxyError, match="exactly two files"):
-        gi.uploads.files(history.id, [tmp_path], collection_type="paired")
+        gi.uploads.files(history.id, [one], collection_type="paired")
 
 
 def test_convert_load_by_datatype(gi, uploaded):
