@@ -212,3 +212,11 @@ def test_key_never_in_repr_or_debug_log(fake, caplog):
     texts = [repr(gi), repr(gi.session.auth), str(info.value), repr(info.value), caplog.text]
     assert all(KEY not in t for t in texts)
     assert "deadbeefdeadbeef" in str(info.value)  # names what was looked up
+
+
+def test_post_timeout_is_not_resent_and_says_so(fake):
+    fake.actions = [("sleep", 1.0)]
+    with pytest.raises(GalaxyTimeoutError, match="not resent.*check"):
+        client(fake.url, timeout=0.3).post("workflows/w/invocations", json={"history_id": "h"})
+    time.sleep(0.8)  # let the slow answer finish before counting
+    assert len(fake.seen) == 1
