@@ -90,6 +90,10 @@ def test_browser_updates_running_items_by_itself(gi, history, launched, browser_
     if row["state"] == "ok":
         pytest.skip("the upload finished before the browser opened")
     assert hb._poller.running  # a background thread follows the running row; this thread is free
+    closed = HistoryBrowser(gi, history, filter="name:polled.txt", poll_interval=0.5)
+    assert closed._poller.running
+    closed.close()  # closing the widget stops its thread
+    eventually(lambda: not closed._poller.running, timeout=10)
     eventually(lambda: hb.widget.rows[0]["state"] == "ok")
     eventually(lambda: not hb._poller.running, timeout=10)
     assert hb.widget.rows[0]["size"] == "8 B"
