@@ -102,8 +102,7 @@ class HistoryBrowser(Facade):
         w.on_msg(self._on_msg)
         self._load_histories()
         start = self._initial_history(history)
-        with w.hold_trait_notifications():
-            w.filter_text = filter
+        w.filter_text = filter  # no history yet: nothing is fetched until one is set below
         if start is not None:
             w.history_id = start.id
             if start.id not in {h["id"] for h in w.histories}:
