@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -334,6 +333,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
 def _label_value(text: str) -> tuple[str, Any]:
     label, sep, raw = text.partition("=")
     if not sep or not label:
@@ -395,7 +404,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--interval", type=_seconds, default=60.0, metavar="S", help="seconds between scans (default 60)"
     )
     p.add_argument("--timeout", type=_seconds, default=None, metavar="S", help="stop after S seconds")
-    p.add_argument("--max-runs", type=int, default=None, metavar="N", help="stop after launching N runs")
+    p.add_argument("--max-runs", type=_count, default=None, metavar="N", help="stop after launching N runs")
     p.add_argument("--once", action="store_true", help="scan once, launch what is finished, and exit")
     p.add_argument("--profile", default=None, help="saved connection profile to use")
     p.set_defaults(func=_main)
@@ -408,9 +417,6 @@ def _main(args: argparse.Namespace) -> int:
     def log(msg: str) -> None:
         print(f"{datetime.now().strftime('%Y-%m-%d %H:%M:%S')} {msg}", flush=True)
 
-    if args.max_runs is not None and args.max_runs < 1:
-        print("galaxy-widgets watch: --max-runs must be 1 or more", file=sys.stderr)
-        return 2
     gi = Galaxy(profile=args.profile)
     try:
         watcher = Watcher(
