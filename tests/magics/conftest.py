@@ -90,3 +90,68 @@ def published(ip: TestingShell, monkeypatch: pytest.MonkeyPatch) -> Published:
 
     monkeypatch.setattr(ip.display_pub, "publish", publish)
     return rec
+
+
+class NotebookRun:
+    """A notebook of magics executed by a real Jupyter kernel in a background thread.
+
+    It starts when first asked for, so its slow workflow run overlaps the shell tests' jobs.
+    """
+
+    def __init__(self, cells: list[str], workdir: Any) -> None:
+        import threading
+
+        import nbformat
+
+        self.nb = nbformat.v4.new_notebook()
+        self.nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+        self.workdir = workdir
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from nbclient import NotebookClient
+
+        try:
+            NotebookClient(
+                self.nb,
+                kernel_name="python3",
+                timeout=900,
+                resources={"metadata": {"path": str(self.workdir)}},
+            ).execute()
+        except BaseException as exc:
+            self.error = exc
+
+    def result(self) -> Any:
+        self.thread.join(1200)
+        if self.thread.is_alive():
+            raise TimeoutError("the notebook did not finish in 20 minutes")
+        if self.error is not None:
+            raise self.error
+        return self.nb
+
+
+@pytest.fixture(scope="session")
+def magics_notebook(
+    galaxy_server: Any, uploaded: Any, demo_workflows: Any, tmp_path_factory: Any
+) -> NotebookRun:
+    """A full session of magics in a notebook, started in the background."""
+    workdir = tmp_path_factory.mktemp("magics-notebook")
+    hid = uploaded.table.hid
+    cells = [
+        "%load_ext galaxy_widgets\n%config GalaxyMagics.poll_interval = 1.0\n"
+        f"%config GalaxyMagics.cache_dir = {str(workdir / 'cache')!r}",
+        "%galaxy connect",
+        f"%galaxy use {uploaded.history_id}",
+        "%galaxy histories",
+        "%galaxy ls",
+        f"%galaxy show {hid}",
+        f"df = %galaxy get {hid}\ndf",
+        f'result = %galaxy run "{demo_workflows["sort_and_head"].name}" table=#{hid} lines=3',
+        "result['top']",
+        "%galaxy log",
+        "%galaxy status",
+        "%galaxy --help",
+    ]
+    return NotebookRun(cells, workdir)

@@ -76,8 +76,6 @@ def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     gi = m.require_gi()
     if args.history and args.new_history:
         raise UsageError("Give --history or --new-history, not both.")
-    wf = gi.workflows.get(args.workflow)
-    labels = {i.label: i for i in wf.inputs}
     words = [*args.inputs, *split_line(cell or "")]
     stray = [w for w in words if "=" not in w]
     if stray:
@@ -86,6 +84,8 @@ def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
             f'name with spaces: %galaxy run "{args.workflow} {" ".join(stray)}" ...'
         )
     given = assignments(words, "workflow input")
+    wf = gi.workflows.get(args.workflow)
+    labels = {i.label: i for i in wf.inputs}
     for label, _ in given:
         _check_label(wf, label)
     params = _step_params(args.param)
@@ -394,7 +394,7 @@ def _input_value(m: GalaxyMagics, inp: WorkflowInput, value: str) -> Any:
         return coerce(value, inp.parameter_type)
     except ValueError:
         raise UsageError(
-            f"Input {inp.label!r} takes a {inp.parameter_type or 'value'}; {value!r} is not one."
+            f"Input {inp.label!r} takes {_article(inp.parameter_type or 'value')}; {value!r} is not one."
         ) from None
 
 
@@ -479,6 +479,10 @@ def _accepts(i: WorkflowInput) -> str:
     if i.type == "parameter_input":
         return ", ".join(map(str, i.options))
     return ", ".join(i.formats)
+
+
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def _quote(name: str) -> str:
