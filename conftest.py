@@ -46,14 +46,16 @@ def _start(name: str, prefix: str) -> None:
         lg = LocalGalaxy(_TMP / f"galaxy-{name}", port=None, prefix=prefix)
         st = lg.start()
         _servers[name] = Server(st.url, st.api_key, st.admin_password, st.bootstrap_key, lg)
-    except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+    except BaseException as exc:
         _errors[name] = exc
 
 
 def _server(name: str, prefix: str, env: str) -> Server:
     url, key = os.environ.get(f"{env}_URL"), os.environ.get(f"{env}_API_KEY")
     if url and key:
-        return Server(url, key, os.environ.get(f"{env}_PASSWORD", ""), os.environ.get(f"{env}_BOOTSTRAP_KEY", ""))
+        return Server(
+            url, key, os.environ.get(f"{env}_PASSWORD", ""), os.environ.get(f"{env}_BOOTSTRAP_KEY", "")
+        )
     with _lock:
         if name not in _servers and name not in _threads:
             _threads[name] = threading.Thread(target=_start, args=(name, prefix), daemon=True)
@@ -186,15 +188,26 @@ def uploaded(gi, history) -> Uploaded:
         history.id,
         [
             {"src": "pasted", "paste_content": TABLE, "ext": "tabular", "name": "table.tsv"},
-            {"src": "pasted", "paste_content": "first line\nsecond line\n", "ext": "txt", "name": "notes.txt"},
+            {
+                "src": "pasted",
+                "paste_content": "first line\nsecond line\n",
+                "ext": "txt",
+                "name": "notes.txt",
+            },
             {"src": "pasted", "paste_content": '{"a": 1, "b": [1, 2]}', "ext": "json", "name": "data.json"},
             {"src": "pasted", "paste_content": "x,y\n1,2\n3,4\n", "ext": "csv", "name": "table.csv"},
         ],
     )
-    samples = gi.uploads.texts(history.id, SAMPLES, ext="tabular", collection_type="list",
-                               collection_name="samples")
-    pair = gi.uploads.texts(history.id, {"forward": "ACGT\n", "reverse": "TGCA\n"}, ext="txt",
-                            collection_type="paired", collection_name="pair")
+    samples = gi.uploads.texts(
+        history.id, SAMPLES, ext="tabular", collection_type="list", collection_name="samples"
+    )
+    pair = gi.uploads.texts(
+        history.id,
+        {"forward": "ACGT\n", "reverse": "TGCA\n"},
+        ext="txt",
+        collection_type="paired",
+        collection_name="pair",
+    )
     return Uploaded(gi, history.id, plain, samples, pair)
 
 

@@ -30,9 +30,9 @@ _LAZY = {
 __all__ = [*_LAZY, "load_ipython_extension"]
 
 if TYPE_CHECKING:
-    from .client import Galaxy
-    from .errors import GalaxyError
-    from .local import LocalGalaxy
+    from .client import Galaxy  # noqa: F401
+    from .errors import GalaxyError  # noqa: F401
+    from .local import LocalGalaxy  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -43,8 +43,9 @@ def _demo(args: argparse.Namespace) -> int:
         profiles.resolve()
     except GalaxyError:
         print("No Galaxy configured: starting a local one (first time: installs Galaxy, ~5 min).")
-        ns = argparse.Namespace(action="start", data_dir=None, port=None, prefix="", profile="local",
-                                no_profile=False)
+        ns = argparse.Namespace(
+            action="start", data_dir=None, port=None, prefix="", profile="local", no_profile=False
+        )
         _local(ns)
     import nbformat
     from nbclient import NotebookClient
@@ -52,7 +53,9 @@ def _demo(args: argparse.Namespace) -> int:
     src = Path(args.notebook)
     nb = nbformat.read(src, as_version=4)
     print(f"Running {src} ...")
-    NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}}
+    ).execute()
     out = Path(args.output) if args.output else src.with_name(src.stem + ".executed.ipynb")
     nbformat.write(nb, out)
     print(f"Done: executed notebook saved as {out}")
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - a CLI shows the message, not a traceback
+    except Exception as exc:
         from .errors import GalaxyError
 
         if isinstance(exc, GalaxyError | local.LocalGalaxyError):

@@ -212,55 +212,55 @@ class Galaxy:
 
     # ------------------------------------------------------------------ resources
     @cached_property
-    def users(self):  # noqa: ANN201
+    def users(self):
         from .api.users import Users
 
         return Users(self)
 
     @cached_property
-    def histories(self):  # noqa: ANN201
+    def histories(self):
         from .api.histories import Histories
 
         return Histories(self)
 
     @cached_property
-    def datasets(self):  # noqa: ANN201
+    def datasets(self):
         from .api.datasets import Datasets
 
         return Datasets(self)
 
     @cached_property
-    def collections(self):  # noqa: ANN201
+    def collections(self):
         from .api.collections import Collections
 
         return Collections(self)
 
     @cached_property
-    def uploads(self):  # noqa: ANN201
+    def uploads(self):
         from .api.uploads import Uploads
 
         return Uploads(self)
 
     @cached_property
-    def tools(self):  # noqa: ANN201
+    def tools(self):
         from .api.tools import Tools
 
         return Tools(self)
 
     @cached_property
-    def workflows(self):  # noqa: ANN201
+    def workflows(self):
         from .api.workflows import Workflows
 
         return Workflows(self)
 
     @cached_property
-    def invocations(self):  # noqa: ANN201
+    def invocations(self):
         from .api.invocations import Invocations
 
         return Invocations(self)
 
     @cached_property
-    def jobs(self):  # noqa: ANN201
+    def jobs(self):
         from .api.jobs import Jobs
 
         return Jobs(self)

@@ -23,9 +23,25 @@ if TYPE_CHECKING:
     from .client import Galaxy
 
 TABLE_EXTS = frozenset(
-    {"tabular", "tsv", "csv", "interval", "bed", "bed6", "bed12", "bedgraph", "gff", "gff3", "gtf", "vcf", "sam"}
+    {
+        "tabular",
+        "tsv",
+        "csv",
+        "interval",
+        "bed",
+        "bed6",
+        "bed12",
+        "bedgraph",
+        "gff",
+        "gff3",
+        "gtf",
+        "vcf",
+        "sam",
+    }
 )
-TEXT_EXTS = frozenset({"txt", "text", "fasta", "fastq", "fastqsanger", "fastqillumina", "html", "xml", "yaml", "md"})
+TEXT_EXTS = frozenset(
+    {"txt", "text", "fasta", "fastq", "fastqsanger", "fastqillumina", "html", "xml", "yaml", "md"}
+)
 JSON_EXTS = frozenset({"json", "geojson"})
 KINDS = ("df", "text", "json", "bytes", "path")
 #: Column types Galaxy records in metadata, as pandas dtypes.
@@ -121,7 +137,9 @@ def load(
         try:
             return json.loads(path.read_text())
         except ValueError as exc:
-            raise GalaxyError(f"Dataset #{ds.hid} {ds.name!r} is not valid JSON ({exc}); get it as text.") from None
+            raise GalaxyError(
+                f"Dataset #{ds.hid} {ds.name!r} is not valid JSON ({exc}); get it as text."
+            ) from None
     return read_table(path, ds)
 
 
@@ -201,8 +219,7 @@ def encode(value: Any, *, ext: str | None = None) -> tuple[str | bytes | Path, s
         except (TypeError, ValueError) as exc:
             raise GalaxyError(f"Cannot write this {type(value).__name__} as JSON: {exc}.") from None
     raise GalaxyError(
-        f"Cannot put a {type(value).__name__}: give a DataFrame, str, bytes, dict/list (JSON) or a "
-        "file path."
+        f"Cannot put a {type(value).__name__}: give a DataFrame, str, bytes, dict/list (JSON) or a file path."
     )
 
 
@@ -219,10 +236,13 @@ def put(
     """Push a value into a history as a new dataset (extension inferred when not given)."""
     content, ext = encode(value, ext=ext)
     if isinstance(content, Path):
-        res = gi.uploads.files(history_id, [content], ext=ext, names=[name or content.name], wait=wait, timeout=timeout)
+        res = gi.uploads.files(
+            history_id, [content], ext=ext, names=[name or content.name], wait=wait, timeout=timeout
+        )
         return res.dataset
-    return gi.uploads.paste(history_id, content, name=name or f"from notebook.{ext}", ext=ext, wait=wait,
-                            timeout=timeout)
+    return gi.uploads.paste(
+        history_id, content, name=name or f"from notebook.{ext}", ext=ext, wait=wait, timeout=timeout
+    )
 
 
 def provenance(gi: Galaxy, item: Dataset | Collection, **extra: Any) -> dict[str, Any]:

@@ -35,7 +35,11 @@ _TEXT_OPS = {"name": "contains", "tag": "eq", "genome_build": "eq"}
 _RANGE_OPS = {">": "gt", "<": "lt", ">=": "ge", "<=": "le", ":": "eq", "=": "eq"}
 _TOKEN = re.compile(r"^(?P<key>[a-z_]+)(?P<op>>=|<=|>|<|:|=)(?P<value>.*)$")
 _BOOLS = {"true": "true", "false": "false", "yes": "true", "no": "false", "1": "true", "0": "false"}
-_TYPES = {"dataset": "dataset", "collection": "dataset_collection", "dataset_collection": "dataset_collection"}
+_TYPES = {
+    "dataset": "dataset",
+    "collection": "dataset_collection",
+    "dataset_collection": "dataset_collection",
+}
 
 
 class FilterSyntaxError(GalaxyError, ValueError):

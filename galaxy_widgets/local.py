@@ -97,15 +97,11 @@ def install(version: str = GALAXY_VERSION, log: Log = _stderr) -> Path:
         wheel = next(Path(tmp).glob("galaxy-*.whl"))
         req_file = Path(tmp) / "requirements.txt"
         req_file.write_text("\n".join(_requirements_from_wheel(wheel)) + "\n")
-        proc = subprocess.run(
-            [*pip, "install", "-r", str(req_file)], capture_output=True, text=True
-        )
+        proc = subprocess.run([*pip, "install", "-r", str(req_file)], capture_output=True, text=True)
         if proc.returncode != 0:
             missing = re.findall(r"No matching distribution found for (\S+)", proc.stderr)
             hint = f" Missing pin(s): {', '.join(missing)}; add them to PIN_FIXES." if missing else ""
-            raise LocalGalaxyError(
-                f"Installing Galaxy's dependencies failed.{hint}\n{proc.stderr[-3000:]}"
-            )
+            raise LocalGalaxyError(f"Installing Galaxy's dependencies failed.{hint}\n{proc.stderr[-3000:]}")
         subprocess.run([*pip, "install", "--no-deps", str(wheel)], check=True)
     marker.write_text(version)
     log(f"Galaxy {version} installed in {time.monotonic() - started:.0f} s.")
@@ -249,9 +245,7 @@ class LocalGalaxy:
         if self.prefix:
             lines["galaxy_url_prefix"] = self.prefix
         config = d / "config" / "galaxy.yml"
-        config.write_text(
-            "galaxy:\n" + "".join(f"  {k}: {v}\n" for k, v in lines.items())
-        )
+        config.write_text("galaxy:\n" + "".join(f"  {k}: {v}\n" for k, v in lines.items()))
         return config
 
     # -- lifecycle
@@ -299,9 +293,7 @@ class LocalGalaxy:
                 )
             if time.monotonic() > deadline:
                 self.stop()
-                raise LocalGalaxyError(
-                    f"Galaxy did not answer within {timeout:.0f} s; see {self.log_file}"
-                )
+                raise LocalGalaxyError(f"Galaxy did not answer within {timeout:.0f} s; see {self.log_file}")
             time.sleep(1)
         log(f"Galaxy ready in {time.monotonic() - started:.0f} s.")
         state = self._bootstrap_user(state, bootstrap_key)
@@ -315,7 +307,7 @@ class LocalGalaxy:
             try:
                 Galaxy(state.url, api_key=state.api_key).users.current()
                 return state
-            except Exception:  # noqa: BLE001 - a stale key from an older database: mint anew
+            except Exception:
                 pass
         admin = Galaxy(state.url, api_key=bootstrap_key)
         password = state.admin_password or secrets.token_urlsafe(12)
@@ -381,7 +373,8 @@ def seed_demo(gi: Galaxy, *, wait: bool = False) -> dict[str, Any]:
     workflows = []
     for path in sorted(DEMO_WORKFLOWS.glob("*.gxwf.yml")):
         label = next(
-            (ln.split(":", 1)[1].strip() for ln in path.read_text().splitlines() if ln.startswith("label:")), ""
+            (ln.split(":", 1)[1].strip() for ln in path.read_text().splitlines() if ln.startswith("label:")),
+            "",
         )
         if label not in names:
             workflows.append(gi.workflows.import_(path))

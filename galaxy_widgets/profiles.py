@@ -86,9 +86,7 @@ def _same_server(a: str, b: str) -> bool:
     return base_url(a) == base_url(b)
 
 
-def resolve(
-    url: str | None = None, api_key: str | None = None, profile: str | None = None
-) -> Credentials:
+def resolve(url: str | None = None, api_key: str | None = None, profile: str | None = None) -> Credentials:
     """Find a URL and key in the documented order; raise ``GalaxyError`` saying what to set."""
     env = os.environ
     if profile:
@@ -119,8 +117,7 @@ def resolve(
         )
     if url:
         raise GalaxyError(
-            f"No API key for {url}: pass api_key=..., set GALAXY_API_KEY, or log in with "
-            "email and password."
+            f"No API key for {url}: pass api_key=..., set GALAXY_API_KEY, or log in with email and password."
         )
     raise GalaxyError(
         "No Galaxy configured: pass url and api_key, set GALAXY_URL and GALAXY_API_KEY, save a "

@@ -11,7 +11,9 @@ TERMINAL_DATASET_STATES = frozenset(
     {"ok", "error", "failed_metadata", "discarded", "paused", "deferred", "empty"}
 )
 ERROR_DATASET_STATES = frozenset({"error", "failed_metadata", "discarded"})
-TERMINAL_JOB_STATES = frozenset({"ok", "error", "failed", "deleted", "deleting", "skipped", "paused", "stopped"})
+TERMINAL_JOB_STATES = frozenset(
+    {"ok", "error", "failed", "deleted", "deleting", "skipped", "paused", "stopped"}
+)
 ERROR_JOB_STATES = frozenset({"error", "failed", "deleted", "deleting", "stopped"})
 
 
@@ -239,7 +241,7 @@ class Collection(_Record):
 
     def _rows(self) -> list[tuple[str, Any]]:
         rows = [r for r in super()._rows() if r[0] != "elements"]
-        return rows + [("elements", ", ".join(e.identifier for e in self.elements))]
+        return [*rows, ("elements", ", ".join(e.identifier for e in self.elements))]
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,7 @@ class Workflow(_Record):
 
     def _rows(self) -> list[tuple[str, Any]]:
         rows = [r for r in super()._rows() if r[0] != "inputs"]
-        return rows + [("inputs", ", ".join(f"{i.label} ({i.type})" for i in self.inputs))]
+        return [*rows, ("inputs", ", ".join(f"{i.label} ({i.type})" for i in self.inputs))]
 
 
 @dataclass(frozen=True)
@@ -373,7 +375,7 @@ class Invocation(_Record):
 
     def _rows(self) -> list[tuple[str, Any]]:
         rows = [r for r in super()._rows() if r[0] != "steps"]
-        return rows + [("steps", ", ".join(f"{s.label or s.order_index}: {s.state}" for s in self.steps))]
+        return [*rows, ("steps", ", ".join(f"{s.label or s.order_index}: {s.state}" for s in self.steps))]
 
 
 @dataclass(frozen=True)
@@ -391,8 +393,12 @@ class Job(_Record):
 
     @classmethod
     def from_api(cls, d: dict) -> Job:
-        stderr = "\n".join(s for s in (d.get("tool_stderr"), d.get("job_stderr")) if s) or d.get("stderr") or ""
-        stdout = "\n".join(s for s in (d.get("tool_stdout"), d.get("job_stdout")) if s) or d.get("stdout") or ""
+        stderr = (
+            "\n".join(s for s in (d.get("tool_stderr"), d.get("job_stderr")) if s) or d.get("stderr") or ""
+        )
+        stdout = (
+            "\n".join(s for s in (d.get("tool_stdout"), d.get("job_stdout")) if s) or d.get("stdout") or ""
+        )
         return cls(
             id=d["id"],
             tool_id=d.get("tool_id", ""),
@@ -458,7 +464,7 @@ class Tool(_Record):
 
     def _rows(self) -> list[tuple[str, Any]]:
         rows = [r for r in super()._rows() if r[0] != "inputs"]
-        return rows + [("inputs", ", ".join(f"{i.name} ({i.type})" for i in self.inputs))]
+        return [*rows, ("inputs", ", ".join(f"{i.name} ({i.type})" for i in self.inputs))]
 
 
 def item_from_api(d: dict) -> Dataset | Collection:

@@ -21,8 +21,12 @@ def _identifiers(elements: Mapping[str, Any] | Sequence[Any]) -> list[dict[str, 
         if isinstance(value, Mapping):
             kind = "paired" if set(value) == {"forward", "reverse"} else "list"
             out.append(
-                {"name": name, "src": "new_collection", "collection_type": kind,
-                 "element_identifiers": _identifiers(value)}
+                {
+                    "name": name,
+                    "src": "new_collection",
+                    "collection_type": kind,
+                    "element_identifiers": _identifiers(value),
+                }
             )
         elif isinstance(value, Dataset):
             out.append({"name": name, "src": "hda", "id": value.id})
@@ -31,7 +35,9 @@ def _identifiers(elements: Mapping[str, Any] | Sequence[Any]) -> list[dict[str, 
         elif isinstance(value, str):
             out.append({"name": name, "src": "hda", "id": value})
         else:
-            raise GalaxyError(f"Element {name!r}: give a Dataset, a dataset id or a dict, not {type(value).__name__}.")
+            raise GalaxyError(
+                f"Element {name!r}: give a Dataset, a dataset id or a dict, not {type(value).__name__}."
+            )
     return out
 
 
@@ -83,8 +89,14 @@ class Collections(Resource):
         )
         return self.show(data["id"])
 
-    def wait(self, collection_id: str, *, timeout: float | None = 600, interval: float = 2.0,
-             raise_on_error: bool = True) -> Collection:
+    def wait(
+        self,
+        collection_id: str,
+        *,
+        timeout: float | None = 600,
+        interval: float = 2.0,
+        raise_on_error: bool = True,
+    ) -> Collection:
         """Wait until the collection is populated and every element dataset is terminal."""
 
         def done(c: Collection) -> bool:
@@ -92,11 +104,18 @@ class Collections(Resource):
                 return False
             return all(d.terminal for d in _leaves(c))
 
-        coll = poll(lambda: self.show(collection_id), done, timeout=timeout, interval=interval,
-                    what=f"Collection {collection_id}")
+        coll = poll(
+            lambda: self.show(collection_id),
+            done,
+            timeout=timeout,
+            interval=interval,
+            what=f"Collection {collection_id}",
+        )
         bad = [d for d in _leaves(coll) if d.state in ERROR_DATASET_STATES]
         if raise_on_error and (bad or coll.populated_state == "failed"):
-            which = ", ".join(sorted({d.name or d.id for d in bad})) or coll.raw.get("populated_state_message", "")
+            which = ", ".join(sorted({d.name or d.id for d in bad})) or coll.raw.get(
+                "populated_state_message", ""
+            )
             raise JobFailedError(f"Collection {coll.name!r} has failed elements: {which}", dataset=coll)
         return coll
 

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..filters import Filters, to_params
 from ..errors import DownloadError, GalaxyConnectionError, JobFailedError
+from ..filters import Filters, to_params
 from ..records import ERROR_DATASET_STATES, Dataset
 from ._base import Resource, poll
 
@@ -50,7 +50,9 @@ class Datasets(Resource):
 
     def preview(self, dataset_id: str, lines: int = 10) -> list[str]:
         """The first ``lines`` lines, reading no more of the file than needed."""
-        resp = self._gi.request("GET", f"datasets/{dataset_id}/display", stream=True, what=f"Dataset {dataset_id}")
+        resp = self._gi.request(
+            "GET", f"datasets/{dataset_id}/display", stream=True, what=f"Dataset {dataset_id}"
+        )
         out: list[str] = []
         try:
             for line in resp.iter_lines(chunk_size=64 * 1024, decode_unicode=False):

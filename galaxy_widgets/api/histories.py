@@ -143,13 +143,18 @@ class Histories(Resource):
     def count(self, search: str | None = None) -> int:
         """Number of matching histories (from Galaxy's ``total_matches`` header)."""
         resp = self._gi.request(
-            "GET", "histories", params={"search": search, "limit": 1, "keys": "id", "show_own": True}, raw=True
+            "GET",
+            "histories",
+            params={"search": search, "limit": 1, "keys": "id", "show_own": True},
+            raw=True,
         )
         total = resp.headers.get("total_matches")
         return int(total) if total is not None else len(self.list(search))
 
     def show(self, history_id: str) -> History:
-        data = self._gi.get(f"histories/{history_id}", params={"keys": HISTORY_KEYS}, what=f"History {history_id}")
+        data = self._gi.get(
+            f"histories/{history_id}", params={"keys": HISTORY_KEYS}, what=f"History {history_id}"
+        )
         return History.from_api(data)
 
     def get(self, spec: str | History) -> History:

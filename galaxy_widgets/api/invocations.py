@@ -54,9 +54,13 @@ class InvocationProgress:
 
 class Invocations(Resource):
     def show(self, invocation_id: str) -> Invocation:
-        return Invocation.from_api(self._gi.get(f"invocations/{invocation_id}", what=f"Invocation {invocation_id}"))
+        return Invocation.from_api(
+            self._gi.get(f"invocations/{invocation_id}", what=f"Invocation {invocation_id}")
+        )
 
-    def list(self, *, workflow_id: str | None = None, history_id: str | None = None, limit: int = 50) -> list[Invocation]:
+    def list(
+        self, *, workflow_id: str | None = None, history_id: str | None = None, limit: int = 50
+    ) -> list[Invocation]:
         params = {"workflow_id": workflow_id, "history_id": history_id, "limit": limit}
         return [Invocation.from_api(i) for i in self._gi.get("invocations", params=params)]
 
@@ -65,10 +69,14 @@ class Invocations(Resource):
         return self._gi.get(f"invocations/{invocation_id}/jobs_summary", what=f"Invocation {invocation_id}")
 
     def step_jobs_summary(self, invocation_id: str) -> list[dict[str, Any]]:
-        return self._gi.get(f"invocations/{invocation_id}/step_jobs_summary", what=f"Invocation {invocation_id}")
+        return self._gi.get(
+            f"invocations/{invocation_id}/step_jobs_summary", what=f"Invocation {invocation_id}"
+        )
 
     def cancel(self, invocation_id: str) -> Invocation:
-        return Invocation.from_api(self._gi.delete(f"invocations/{invocation_id}", what=f"Invocation {invocation_id}"))
+        return Invocation.from_api(
+            self._gi.delete(f"invocations/{invocation_id}", what=f"Invocation {invocation_id}")
+        )
 
     def progress(self, invocation_id: str, started: float | None = None) -> InvocationProgress:
         """One snapshot of an invocation and all its subworkflow invocations."""
@@ -81,7 +89,9 @@ class Invocations(Resource):
         error = ""
         failed_job = None
         # step_jobs_summary rows are keyed by the job or implicit-collection-jobs id, not the step.
-        per_job = {(s.get("model"), s["id"]): s.get("states") or {} for s in self.step_jobs_summary(invocation_id)}
+        per_job = {
+            (s.get("model"), s["id"]): s.get("states") or {} for s in self.step_jobs_summary(invocation_id)
+        }
         for step in inv.steps:
             key = (
                 ("ImplicitCollectionJobs", step.raw.get("implicit_collection_jobs_id"))
@@ -98,13 +108,17 @@ class Invocations(Resource):
                 failed_job = failed_job or sub.failed_job_id
             else:
                 states.update(step_states)
-            steps.append(StepProgress(step.order_index, step.label, step_states, step.subworkflow_invocation_id))
+            steps.append(
+                StepProgress(step.order_index, step.label, step_states, step.subworkflow_invocation_id)
+            )
         for sub_step in steps:
             if sub_step.subworkflow_invocation_id:
                 states.update(sub_step.states)
         if inv.state in FAILED_INVOCATION_STATES:
-            msgs = [m.get("reason", "") + (f" ({m['details']})" if m.get("details") else "")
-                    for m in inv.raw.get("messages") or ()]
+            msgs = [
+                m.get("reason", "") + (f" ({m['details']})" if m.get("details") else "")
+                for m in inv.raw.get("messages") or ()
+            ]
             error = error or f"invocation {inv.state}" + (f": {'; '.join(msgs)}" if msgs else "")
         bad = [s for s, n in states.items() if s in ERROR_JOB_STATES and n]
         if bad and not error:
@@ -115,8 +129,9 @@ class Invocations(Resource):
             done = True
         elif inv.state not in SCHEDULED_STATES or any(s not in TERMINAL_JOB_STATES for s in states):
             done = False
-        return InvocationProgress(inv, dict(states), steps, time.monotonic() - started,
-                                  done, error, failed_job, subs)
+        return InvocationProgress(
+            inv, dict(states), steps, time.monotonic() - started, done, error, failed_job, subs
+        )
 
     def _failed_job(self, invocation_id: str) -> str | None:
         for state in ("error", "failed"):
@@ -159,7 +174,9 @@ class Invocations(Resource):
 
     def _raise(self, snap: InvocationProgress) -> None:
         job = self._gi.jobs.show(snap.failed_job_id) if snap.failed_job_id else None
-        detail = f"\n{job.tool_id} stderr:\n{job.stderr.strip()[-1500:]}" if job and job.stderr.strip() else ""
+        detail = (
+            f"\n{job.tool_id} stderr:\n{job.stderr.strip()[-1500:]}" if job and job.stderr.strip() else ""
+        )
         raise InvocationFailedError(
             f"Invocation {snap.invocation.id} failed: {snap.error}.{detail}", snap.invocation, job
         )

@@ -18,8 +18,9 @@ class Jobs(Resource):
         params: dict[str, Any] = {"history_id": history_id, "state": state, "limit": limit}
         return [Job.from_api(j) for j in self._gi.get("jobs", params=params)]
 
-    def wait(self, job_id: str, *, timeout: float | None = 600, interval: float = 2.0,
-             raise_on_error: bool = True) -> Job:
+    def wait(
+        self, job_id: str, *, timeout: float | None = 600, interval: float = 2.0, raise_on_error: bool = True
+    ) -> Job:
         """Wait until the job is terminal; raise JobFailedError (with its stderr) if it failed."""
         job = poll(
             lambda: Job.from_api(self._gi.get(f"jobs/{job_id}", what=f"Job {job_id}")),
@@ -31,6 +32,8 @@ class Jobs(Resource):
         if job.state in ERROR_JOB_STATES:
             job = self.show(job_id)
             if raise_on_error:
-                detail = job.stderr.strip()[-500:] or job.raw.get("info") or "no stderr (see the server's log)"
+                detail = (
+                    job.stderr.strip()[-500:] or job.raw.get("info") or "no stderr (see the server's log)"
+                )
                 raise JobFailedError(f"Job {job_id} ({job.tool_id}) ended in {job.state}: {detail}", job)
         return job

@@ -13,6 +13,11 @@ class Users(Resource):
         if not data or not data.get("id"):
             from ..errors import AuthenticationError
 
-            raise AuthenticationError(401, "GET", f"{self._gi.api_url}/users/current",
-                                      "anonymous: the key did not log in", what="Current user")
+            raise AuthenticationError(
+                401,
+                "GET",
+                f"{self._gi.api_url}/users/current",
+                "anonymous: the key did not log in",
+                what="Current user",
+            )
         return User.from_api(data)

@@ -16,8 +16,12 @@ from ._base import Resource
 class Workflows(Resource):
     def list(self, search: str | None = None, *, published: bool = False) -> list[Workflow]:
         """The user's workflows (``search`` is applied on the server), newest first."""
-        params = {"search": search or None, "show_published": published, "sort_by": "update_time",
-                  "sort_desc": True}
+        params = {
+            "search": search or None,
+            "show_published": published,
+            "sort_by": "update_time",
+            "sort_desc": True,
+        }
         return [Workflow.from_api(w) for w in self._gi.get("workflows", params=params)]
 
     def show(self, workflow_id: str) -> Workflow:
@@ -40,13 +44,17 @@ class Workflows(Resource):
             raise ItemLookupError(f"No workflow named or with id {spec!r}; list them with workflows.list().")
         return self.show(named[0].id)
 
-    def import_(self, source: str | os.PathLike[str] | Mapping[str, Any], *, name: str | None = None) -> Workflow:
+    def import_(
+        self, source: str | os.PathLike[str] | Mapping[str, Any], *, name: str | None = None
+    ) -> Workflow:
         """Import a workflow from a ``.ga`` / gxformat2 (``.gxwf.yml``) file, its text, or a dict."""
         if isinstance(source, Mapping):
             payload: dict[str, Any] = dict(source)
         else:
             text = str(source)
-            if isinstance(source, os.PathLike) or (len(text) < 1024 and "\n" not in text and Path(text).is_file()):
+            if isinstance(source, os.PathLike) or (
+                len(text) < 1024 and "\n" not in text and Path(text).is_file()
+            ):
                 text = Path(source).read_text()
             stripped = text.lstrip()
             payload = json.loads(text) if stripped.startswith("{") else {"yaml_content": text}
@@ -91,8 +99,13 @@ class Workflows(Resource):
             elif inp.type != "parameter_input" and isinstance(value, str):
                 value = {"src": "hdca" if inp.type == "data_collection_input" else "hda", "id": value}
             body_inputs[str(inp.index)] = value
-        missing = [i.label for i in wf.inputs if not i.optional and str(i.index) not in body_inputs
-                   and not (i.type == "parameter_input" and i.default is not None)]
+        missing = [
+            i.label
+            for i in wf.inputs
+            if not i.optional
+            and str(i.index) not in body_inputs
+            and not (i.type == "parameter_input" and i.default is not None)
+        ]
         if missing:
             raise GalaxyError(f"Workflow {wf.name!r} needs input(s): {', '.join(map(repr, missing))}.")
         body: dict[str, Any] = {

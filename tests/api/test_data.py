@@ -45,8 +45,9 @@ def started(gi, history, tmp_path_factory):
     big.write_bytes(b"line of text\n" * 200_000)  # 2.6 MB: several TUS chunks at 1 MB
     progress: list[tuple[str, int, int]] = []
     files = gi.uploads.files(history.id, [a, b, big], ext="auto", progress=lambda *p: progress.append(p))
-    pair = gi.uploads.files(history.id, [a, b], ext="fastqsanger", collection_type="paired",
-                            collection_name="reads pair")
+    pair = gi.uploads.files(
+        history.id, [a, b], ext="fastqsanger", collection_type="paired", collection_name="reads pair"
+    )
     raw = gi.uploads.paste(history.id, b"\x00\x01binary\x02", name="blob.bin", ext="data")
     return {"files": files, "pair": pair, "raw": raw, "progress": progress, "big": big}
 
@@ -99,7 +100,9 @@ def test_download_to_file_and_directory(gi, uploaded, tmp_path):
     assert path.read_text() == gi.datasets.text(table.id)
     assert seen[-1] == path.stat().st_size
     into_dir = gi.datasets.download(table.id, tmp_path)  # a directory: Galaxy's file name is used
-    assert into_dir.parent == tmp_path and into_dir.name != "t.tsv" and into_dir.read_text() == path.read_text()
+    assert (
+        into_dir.parent == tmp_path and into_dir.name != "t.tsv" and into_dir.read_text() == path.read_text()
+    )
     converted = gi.datasets.download(table.id, tmp_path / "t2.tsv", to_ext="tabular")
     assert converted.read_text() == path.read_text()
     with pytest.raises(DownloadError, match="exists"):
@@ -144,11 +147,19 @@ def test_collection_show_and_download(gi, uploaded, tmp_path):
 def test_build_list_paired_and_nested_collections(gi, history, uploaded, tmp_path):
     t, n, j = uploaded.table, uploaded.text, uploaded.json
     lst = gi.collections.create(history.id, "built list", [t, n])
-    assert lst.collection_type == "list" and [e.identifier for e in lst.elements] == ["table.tsv", "notes.txt"]
+    assert lst.collection_type == "list" and [e.identifier for e in lst.elements] == [
+        "table.tsv",
+        "notes.txt",
+    ]
     pair = gi.collections.create(history.id, "built pair", {"reverse": n, "forward": t})
-    assert pair.collection_type == "paired" and [e.identifier for e in pair.elements] == ["forward", "reverse"]
+    assert pair.collection_type == "paired" and [e.identifier for e in pair.elements] == [
+        "forward",
+        "reverse",
+    ]
     nested = gi.collections.create(
-        history.id, "built list:paired", {"sampleA": {"forward": t, "reverse": n}, "sampleB": {"forward": j, "reverse": t}}
+        history.id,
+        "built list:paired",
+        {"sampleA": {"forward": t, "reverse": n}, "sampleB": {"forward": j, "reverse": t}},
     )
     assert nested.collection_type == "list:paired"
     assert [e.identifier for e in nested.elements] == ["sampleA", "sampleB"]

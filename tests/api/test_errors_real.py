@@ -44,7 +44,9 @@ def test_404_names_what_was_looked_up(gi):
 
 def test_403_other_users_history(gi, history):
     name = f"u{secrets.token_hex(4)}"
-    user = gi.post("users", json={"username": name, "email": f"{name}@example.org", "password": secrets.token_hex(8)})
+    user = gi.post(
+        "users", json={"username": name, "email": f"{name}@example.org", "password": secrets.token_hex(8)}
+    )
     key = gi.post(f"users/{user['id']}/api_key")
     other = Galaxy(gi.url, api_key=key)
     assert other.users.current().username == name

@@ -160,7 +160,7 @@ def test_connection_refused():
 def test_key_sent_in_header_never_in_url(fake):
     fake.actions = [("json", 200, {})]
     client(fake.url).get("histories", params={"q": "name-eq", "qv": "x"})
-    method, path, headers = fake.seen[0]
+    _method, path, headers = fake.seen[0]
     assert headers.get("x-api-key") == KEY
     assert KEY not in path
     assert "key=" not in path
@@ -176,8 +176,16 @@ def test_short_download_leaves_no_file(fake, tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, BadRequestError), (422, BadRequestError), (401, AuthenticationError), (403, ForbiddenError),
-     (404, NotFoundError), (429, RateLimitError), (500, ServerError), (418, GalaxyAPIError)],
+    [
+        (400, BadRequestError),
+        (422, BadRequestError),
+        (401, AuthenticationError),
+        (403, ForbiddenError),
+        (404, NotFoundError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (418, GalaxyAPIError),
+    ],
 )
 @responses.activate
 def test_status_to_error_class(status, cls):
@@ -189,7 +197,11 @@ def test_status_to_error_class(status, cls):
     err = info.value
     assert type(err) is cls
     assert (err.status, err.method, err.url, err.err_msg, err.err_code) == (
-        status, "GET", url, "nope", status * 1000 + 1
+        status,
+        "GET",
+        url,
+        "nope",
+        status * 1000 + 1,
     )
     assert str(err).startswith("History 123: nope (HTTP ")
     assert KEY not in str(err) and KEY not in repr(err)

@@ -51,14 +51,14 @@ def test_history_listing_is_newest_first(gi):
 
 
 def test_state_summary(gi, uploaded):
-    uploaded.table  # waits for the uploads
+    _ = uploaded.table  # waits for the uploads
     state = gi.histories.state(uploaded.history_id)
     assert state["state"] == "ok"
     assert state["counts"].get("ok", 0) >= 4
 
 
 def test_contents_page_total_and_filters(gi, uploaded):
-    uploaded.table
+    _ = uploaded.table
     h = uploaded.history_id
     everything = gi.histories.contents(h, "visible:any").all()
     names = {i.name for i in everything}
@@ -92,8 +92,12 @@ def test_contents_tags_keys_and_lazy_pages(gi, uploaded):
     assert [i.id for i in found] == [ds.id]
     # lazy iteration over several small pages gives the same items as one big page
     small = gi.histories.contents(uploaded.history_id, "visible:any", page_size=2)
-    assert [i.id for i in small] == [i.id for i in gi.histories.contents(uploaded.history_id, "visible:any").all()]
-    with_keys = gi.histories.contents(uploaded.history_id, "name:notes", keys=["file_size", "genome_build"]).all()
+    assert [i.id for i in small] == [
+        i.id for i in gi.histories.contents(uploaded.history_id, "visible:any").all()
+    ]
+    with_keys = gi.histories.contents(
+        uploaded.history_id, "name:notes", keys=["file_size", "genome_build"]
+    ).all()
     assert with_keys[0].raw.get("file_size") == len("first line\nsecond line\n")
 
 

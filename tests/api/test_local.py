@@ -49,7 +49,9 @@ def test_stop_kills_the_whole_process_group(tmp_path):
     )
     time.sleep(0.5)
     lg = local.LocalGalaxy(tmp_path)
-    local._write_private(lg.state_file, json.dumps({"url": "http://127.0.0.1:9", "port": 9, "prefix": "", "pid": proc.pid}))
+    local._write_private(
+        lg.state_file, json.dumps({"url": "http://127.0.0.1:9", "port": 9, "prefix": "", "pid": proc.pid})
+    )
     assert lg.stop(timeout=5) is True
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)
@@ -59,12 +61,18 @@ def test_stop_kills_the_whole_process_group(tmp_path):
 
 def test_stop_escalates_to_sigkill(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"],
+        [
+            sys.executable,
+            "-c",
+            "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)",
+        ],
         start_new_session=True,
     )
     time.sleep(0.5)
     lg = local.LocalGalaxy(tmp_path)
-    local._write_private(lg.state_file, json.dumps({"url": "http://127.0.0.1:9", "port": 9, "prefix": "", "pid": proc.pid}))
+    local._write_private(
+        lg.state_file, json.dumps({"url": "http://127.0.0.1:9", "port": 9, "prefix": "", "pid": proc.pid})
+    )
     assert lg.stop(timeout=1)
     assert proc.wait(timeout=5) == -signal.SIGKILL
 

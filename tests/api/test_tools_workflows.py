@@ -31,11 +31,15 @@ def launched(gi, history, uploaded, demo_workflows, extra_workflows):
         "mapped": gi.tools.run("gw_sort", history.id, {"input1": samples, "reverse": True}),
         "failed_tool": gi.tools.run("gw_fail", history.id, {"input1": table, "message": "tool test"}),
         "stats": gi.workflows.invoke(
-            demo_workflows["samples_stats"], {"samples": samples, "column": 2},
-            params={"sort": {"reverse": True}}, history=history,
+            demo_workflows["samples_stats"],
+            {"samples": samples, "column": 2},
+            params={"sort": {"reverse": True}},
+            history=history,
         ),
         "head": gi.workflows.invoke(
-            demo_workflows["sort_and_head"], {"table": table, "lines": 2}, new_history_name="gw-tests new history"
+            demo_workflows["sort_and_head"],
+            {"table": table, "lines": 2},
+            new_history_name="gw-tests new history",
         ),
         "nested": gi.workflows.invoke(extra_workflows["nested"], {"table": table}, history=history.id),
         "failing": gi.workflows.invoke(extra_workflows["failing"], {"table": table}, history=history.id),
@@ -87,7 +91,10 @@ def test_workflow_list_show_inputs_by_label(gi, demo_workflows):
     samples, column = wf.input("samples"), wf.input("column")
     assert (samples.type, samples.collection_type) == ("data_collection_input", "list")
     assert (column.type, column.parameter_type, column.default, column.optional) == (
-        "parameter_input", "integer", 2, True
+        "parameter_input",
+        "integer",
+        2,
+        True,
     )
     with pytest.raises(KeyError, match="no input labelled 'nope'.*'samples'"):
         wf.input("nope")
@@ -150,8 +157,10 @@ def test_invoke_into_new_history_with_parameter(gi, launched, history):
 def test_use_cached_job(gi, launched, demo_workflows, uploaded):
     first = gi.invocations.wait(launched["head"].id)
     again = gi.workflows.invoke(
-        demo_workflows["sort_and_head"], {"table": uploaded.table, "lines": 2},
-        history=first.history_id, use_cached_job=True,
+        demo_workflows["sort_and_head"],
+        {"table": uploaded.table, "lines": 2},
+        history=first.history_id,
+        use_cached_job=True,
     )
     again = gi.invocations.wait(again.id)
     a, b = gi.invocations.outputs(first.id)["top"], gi.invocations.outputs(again.id)["top"]

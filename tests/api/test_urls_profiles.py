@@ -68,7 +68,11 @@ def test_credentials_order(clean_env):
     # a saved default profile beats the interactive tool ...
     profiles.save_profile("work", "https://work.example/galaxy", "profilekey")
     creds = profiles.resolve()
-    assert (creds.url, creds.api_key, creds.source) == ("https://work.example/galaxy", "profilekey", "profile work")
+    assert (creds.url, creds.api_key, creds.source) == (
+        "https://work.example/galaxy",
+        "profilekey",
+        "profile work",
+    )
     # ... the environment beats the profile ...
     clean_env.setenv("GALAXY_API_KEY", "envkey")
     assert profiles.resolve().api_key == "envkey"
@@ -105,12 +109,27 @@ def test_profile_file_is_private_and_keyless_listing(clean_env):
         ("reads", [("name-contains", "reads"), ("deleted-eq", "false"), ("visible-eq", "true")]),
         (
             "name:'my reads' extension:FastQSanger state:ok tag:run1",
-            [("name-contains", "my reads"), ("extension-eq", "fastqsanger"), ("state-eq", "ok"),
-             ("tag-eq", "run1"), ("deleted-eq", "false"), ("visible-eq", "true")],
+            [
+                ("name-contains", "my reads"),
+                ("extension-eq", "fastqsanger"),
+                ("state-eq", "ok"),
+                ("tag-eq", "run1"),
+                ("deleted-eq", "false"),
+                ("visible-eq", "true"),
+            ],
         ),
-        ("hid>3 hid<=10 deleted:any visible:false", [("hid-gt", "3"), ("hid-le", "10"), ("visible-eq", "false")]),
-        ("type:collection deleted:true", [("history_content_type-eq", "dataset_collection"),
-                                          ("deleted-eq", "true"), ("visible-eq", "true")]),
+        (
+            "hid>3 hid<=10 deleted:any visible:false",
+            [("hid-gt", "3"), ("hid-le", "10"), ("visible-eq", "false")],
+        ),
+        (
+            "type:collection deleted:true",
+            [
+                ("history_content_type-eq", "dataset_collection"),
+                ("deleted-eq", "true"),
+                ("visible-eq", "true"),
+            ],
+        ),
     ],
 )
 def test_filter_text(text, expected):
