@@ -60,8 +60,13 @@ def magics_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture
-def connected(ip: TestingShell, galaxy_server: Any, uploaded: Any, magics_cache: Any) -> TestingShell:
-    """Connected to the session Galaxy (GALAXY_URL/GALAXY_API_KEY), with the uploads' history current."""
+def connected(
+    ip: TestingShell, galaxy_server: Any, uploaded: Any, magics_cache: Any, launched: dict[str, Any]
+) -> TestingShell:
+    """Connected to the session Galaxy (GALAXY_URL/GALAXY_API_KEY), with the uploads' history current.
+
+    It asks for ``launched`` so the slow runs start with the first connected test and overlap the rest.
+    """
     ip.run_cell("%galaxy connect")
     ip.run_cell(f"%galaxy use {uploaded.history_id}")
     ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
@@ -155,3 +160,20 @@ def magics_notebook(
         "%galaxy --help",
     ]
     return NotebookRun(cells, workdir)
+
+
+@pytest.fixture(scope="session")
+def launched(
+    shell: TestingShell, galaxy_server: Any, uploaded: Any, demo_workflows: Any, magics_notebook: NotebookRun
+) -> dict[str, Any]:
+    """Started once with ``--no-wait``, waited on by the tests: a failing tool run, a two-run batch
+    and one more run. Asking for it also starts the notebook, so all their jobs overlap."""
+    shell.run_cell("%load_ext galaxy_widgets")
+    galaxy_magics(shell).set_connection(None)
+    shell.run_cell("%galaxy connect")
+    shell.run_cell(f"%galaxy use {uploaded.history_id}")
+    wf = demo_workflows["sort_and_head"].name
+    shell.run_cell("%galaxy tool gw_fail message=on-purpose --no-wait -o failrun")
+    shell.run_cell(f'%galaxy run "{wf}" --over {uploaded.pair.hid} lines=1 --no-wait -o batch')
+    shell.run_cell(f'inv = %galaxy run "{wf}" table={uploaded.text.hid} lines=1 --no-wait')
+    return {k: shell.user_ns[k] for k in ("failrun", "batch", "inv")} | {"workflow": wf}

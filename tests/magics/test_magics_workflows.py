@@ -14,22 +14,6 @@ from galaxy_widgets.magics.display import PROVENANCE_KEY
 from galaxy_widgets.records import Invocation
 
 
-@pytest.fixture(scope="module")
-def launched(shell, galaxy_server, uploaded, demo_workflows, magics_notebook):
-    """Started once, waited on by the tests: a failing tool run and a two-run batch."""
-    from conftest import galaxy_magics
-
-    shell.run_cell("%load_ext galaxy_widgets")
-    galaxy_magics(shell).set_connection(None)
-    shell.run_cell("%galaxy connect")
-    shell.run_cell(f"%galaxy use {uploaded.history_id}")
-    wf = demo_workflows["sort_and_head"].name
-    shell.run_cell("%galaxy tool gw_fail message=on-purpose --no-wait -o failrun")
-    shell.run_cell(f'%galaxy run "{wf}" --over {uploaded.pair.hid} lines=1 --no-wait -o batch')
-    shell.run_cell(f'inv = %galaxy run "{wf}" table={uploaded.text.hid} lines=1 --no-wait')
-    return {k: shell.user_ns[k] for k in ("failrun", "batch", "inv")} | {"workflow": wf}
-
-
 def _expected_sorted(gi, dataset_id, reverse=False):
     lines = gi.datasets.text(dataset_id).splitlines()
     header = [x for x in lines if x.startswith("#")]
