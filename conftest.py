@@ -85,6 +85,8 @@ def prefetch_prefixed() -> None:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    if config.option.collectonly:
+        return
     if any(item.nodeid.split("::")[0].startswith("tests/") and "prefix" in item.keywords for item in items):
         prefetch_prefixed()
     if any(str(item.path).endswith(".ipynb") for item in items):
