@@ -160,4 +160,11 @@ def test_api_usage_errors(connected):
     with pytest.raises(UsageError, match="Unknown method 'FETCH'"):
         connected.run_cell("%galaxy api FETCH histories")
     with pytest.raises(UsageError, match=r"HTTP 404"):
-        connected.run_cell("%galaxy api GET histories/0123456789abcdef")
+        connected.run_cell("%galaxy api GET no_such_route")
+
+
+def test_api_never_returns_the_key(connected, galaxy_server, gi):
+    user = gi.users.current()
+    answer = connected.run(f"%galaxy api GET users/{user.id}/api_key/detailed")
+    assert galaxy_server.api_key not in repr(answer)
+    assert "<hidden API key>" in repr(answer)

@@ -50,4 +50,16 @@ def api(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     result = gi.request(
         args.method, args.path, params=params or None, json=body, what=f"{args.method} {args.path}"
     )
+    result = _redact(result, gi.api_key)
     return m.deliver(result, args.out)
+
+
+def _redact(value: Any, key: str) -> Any:
+    """The answer with the API key blanked out wherever it appears (it never reaches a notebook)."""
+    if isinstance(value, str):
+        return value.replace(key, "<hidden API key>") if key and key in value else value
+    if isinstance(value, list):
+        return [_redact(v, key) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact(v, key) for k, v in value.items()}
+    return value
