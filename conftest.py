@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,12 @@ for _var in ("GALAXY_URL", "GALAXY_API_KEY", "API_KEY", "HISTORY_ID"):  # never 
 
 @dataclass
 class Server:
+    """A test Galaxy; secrets stay out of the repr (pytest prints reprs in failure reports)."""
+
     url: str
-    api_key: str
-    admin_password: str = ""
-    bootstrap_key: str = ""
+    api_key: str = field(repr=False)
+    admin_password: str = field(default="", repr=False)
+    bootstrap_key: str = field(default="", repr=False)
     local: Any = None
 
 
