@@ -27,7 +27,8 @@ def _html_table(title: str, rows: list[tuple[str, Any]]) -> str:
     return f"<table><caption style='text-align:left'><b>{html.escape(title)}</b></caption>{cells}</table>"
 
 
-def _size(n: int | None) -> str:
+def nice_size(n: float | None) -> str:
+    """``1536`` -> ``'1.5 KB'`` (empty for unknown)."""
     if n is None:
         return ""
     size = float(n)
@@ -36,6 +37,9 @@ def _size(n: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return ""
+
+
+_size = nice_size
 
 
 class _Record:
@@ -102,7 +106,7 @@ class History(_Record):
 
     @property
     def nice_size(self) -> str:
-        return _size(self.size)
+        return nice_size(self.size)
 
 
 @dataclass(frozen=True)

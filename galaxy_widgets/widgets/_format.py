@@ -5,18 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from ..records import Collection, Dataset, History
+from ..records import Collection, Dataset, History, nice_size
 
-
-def nice_size(n: int | float | None) -> str:
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
+__all__ = ["epoch", "history_row", "item_label", "item_row", "nice_size", "strip_html"]
 
 
 def epoch(iso: str | None) -> float:
