@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -140,7 +141,7 @@ class NotebookRun:
 @pytest.fixture(scope="session")
 def magics_notebook(
     galaxy_server: Any, uploaded: Any, demo_workflows: Any, tmp_path_factory: Any
-) -> NotebookRun:
+) -> Iterator[NotebookRun]:
     """A full session of magics in a notebook, started in the background."""
     workdir = tmp_path_factory.mktemp("magics-notebook")
     hid = uploaded.table.hid
@@ -159,7 +160,9 @@ def magics_notebook(
         "%galaxy status",
         "%galaxy --help",
     ]
-    return NotebookRun(cells, workdir)
+    run = NotebookRun(cells, workdir)
+    yield run
+    run.thread.join(900)  # never leave its kernel running past the session
 
 
 @pytest.fixture(scope="session")
