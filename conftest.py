@@ -20,7 +20,10 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="gw-tests-"))
 os.environ["GALAXY_WIDGETS_CONFIG_DIR"] = str(_TMP / "config")
 os.environ.setdefault("GALAXY_WIDGETS_TEST_TMP", str(_TMP))
-for _var in ("GALAXY_URL", "GALAXY_API_KEY", "API_KEY", "HISTORY_ID"):  # never the user's own server
+# never the user's own servers
+_USER_VARS = ("GALAXY_URL", "GALAXY_API_KEY", "API_KEY", "HISTORY_ID")
+_USER_VARS += ("GALAXY_PREFIX_URL", "GALAXY_PREFIX_API_KEY")
+for _var in _USER_VARS:
     os.environ.pop(_var, None)
 
 
@@ -92,7 +95,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if any(item.nodeid.split("::")[0].startswith("tests/") and "prefix" in item.keywords for item in items):
         prefetch_prefixed()
     if any(str(item.path).endswith(".ipynb") for item in items):
-        main_server()  # nbval kernels read GALAXY_URL / GALAXY_API_KEY from the environment
+        # nbval kernels read the servers from the environment: GALAXY_URL / GALAXY_API_KEY, and
+        # GALAXY_PREFIX_URL / GALAXY_PREFIX_API_KEY for the raw-API notebook's /galaxy part.
+        prefetch_prefixed()
+        main_server()
+        prefixed = _server("prefix", "/galaxy", "GALAXY_TEST_PREFIX")
+        os.environ["GALAXY_PREFIX_URL"] = prefixed.url
+        os.environ["GALAXY_PREFIX_API_KEY"] = prefixed.api_key
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -122,9 +131,14 @@ def gi(galaxy_server: Server):
 
 
 @pytest.fixture(scope="session")
-def history(gi):
-    """A history for this test session (left in place for inspection)."""
+def _session_history(gi):
     return gi.histories.create("gw-tests session")
+
+
+@pytest.fixture(scope="session")
+def history(_session_history):
+    """A history for this test session (left in place for inspection)."""
+    return _session_history
 
 
 TABLE = "#name\tvalue\tgroup\nalpha\t3\ta\nbeta\t1\tb\ngamma\t5\ta\ndelta\t2\tb\n"
@@ -187,7 +201,8 @@ class Uploaded:
 
 
 @pytest.fixture(scope="session")
-def uploaded(gi, history) -> Uploaded:
+def uploaded(gi, _session_history) -> Uploaded:
+    history = _session_history
     plain = gi.uploads.fetch(
         history.id,
         [
@@ -221,3 +236,43 @@ def demo_workflows(gi) -> dict[str, Any]:
     from galaxy_widgets.local import DEMO_WORKFLOWS
 
     return {p.name.split(".")[0]: gi.workflows.import_(p) for p in sorted(DEMO_WORKFLOWS.glob("*.gxwf.yml"))}
+
+
+@dataclass
+class CopiedData:
+    """The session's uploads copied into a history of their own (no job: copies share the files).
+
+    For tests that look at a whole history (widgets, browser) and must not see what other tests
+    add to the shared session history. Same attributes as ``Uploaded``.
+    """
+
+    history_id: str
+    table: Any
+    text: Any
+    json: Any
+    csv: Any
+    samples: Any
+    pair: Any
+
+
+def copy_uploaded(gi: Any, uploaded: Uploaded, name: str) -> tuple[Any, CopiedData]:
+    """A new history holding copies of every session upload, in the original order."""
+    h = gi.histories.create(name)
+
+    def copy(item: Any) -> Any:
+        if item.src == "hdca":
+            body = {"source": "hdca", "content": item.id, "type": "dataset_collection", "copy_elements": True}
+            return gi.collections.show(gi.post(f"histories/{h.id}/contents", json=body)["id"])
+        body = {"source": "hda", "content": item.id, "type": "dataset"}
+        return gi.datasets.show(gi.post(f"histories/{h.id}/contents", json=body)["id"])
+
+    items = [uploaded.table, uploaded.text, uploaded.json, uploaded.csv, uploaded.samples, uploaded.pair]
+    copies = [copy(i) for i in items]
+    return h, CopiedData(h.id, *copies)
+
+
+@pytest.fixture(scope="session")
+def copy_uploaded_to():
+    """``copy_uploaded_to(gi, uploaded, name) -> (history, CopiedData)``, for folder conftests that
+    override ``history``/``uploaded`` with an isolated copy."""
+    return copy_uploaded

@@ -183,3 +183,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     rep = yield
     setattr(item, f"rep_{rep.when}", rep)
     return rep
+
+
+# A history of this folder's own, with copies of the session's uploads: these tests look at whole
+# history pages, so they must not see what other test folders add to the shared session history.
+@pytest.fixture(scope="session")
+def uploaded(uploaded, gi, copy_uploaded_to):
+    return copy_uploaded_to(gi, uploaded, "gw-tests browser")[1]
+
+
+@pytest.fixture(scope="session")
+def history(gi, uploaded):
+    return gi.histories.show(uploaded.history_id)

@@ -44,3 +44,15 @@ def browser_sends() -> Callable[[Any, dict], None]:
 @pytest.fixture
 def eventually() -> Callable[..., Any]:
     return _eventually
+
+
+# A history of this folder's own, with copies of the session's uploads: these tests look at whole
+# history pages, so they must not see what other test folders add to the shared session history.
+@pytest.fixture(scope="session")
+def uploaded(uploaded, gi, copy_uploaded_to):
+    return copy_uploaded_to(gi, uploaded, "gw-tests widgets")[1]
+
+
+@pytest.fixture(scope="session")
+def history(gi, uploaded):
+    return gi.histories.show(uploaded.history_id)

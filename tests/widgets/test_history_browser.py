@@ -15,8 +15,8 @@ def test_browse_search_filter_and_page(gi, history, uploaded, browser_sets):
     w = hb.widget
     assert w.history_id == history.id and w.history_name == history.name
     # the history list is searched on the server
-    browser_sets(w, history_search="gw-tests session")
-    assert w.histories and all("gw-tests session" in h["name"] for h in w.histories)
+    browser_sets(w, history_search=history.name)
+    assert w.histories and all(history.name in h["name"] for h in w.histories)
     assert history.id in {h["id"] for h in w.histories}
     # the filter goes to the server; the browser gets one page and the total
     browser_sets(w, filter_text="extension:tabular")
