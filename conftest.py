@@ -136,9 +136,10 @@ def _session_history(gi):
 
 
 @pytest.fixture(scope="session")
-def history(_session_history):
-    """A history for this test session (left in place for inspection)."""
-    return _session_history
+def history(gi):
+    """A scratch history for what tests create (left in place for inspection). The session's
+    uploads live in a history of their own that no test writes to, so tests can assert on it."""
+    return gi.histories.create("gw-tests scratch")
 
 
 TABLE = "#name\tvalue\tgroup\nalpha\t3\ta\nbeta\t1\tb\ngamma\t5\ta\ndelta\t2\tb\n"

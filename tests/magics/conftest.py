@@ -179,4 +179,20 @@ def launched(
     shell.run_cell("%galaxy tool gw_fail message=on-purpose --no-wait -o failrun")
     shell.run_cell(f'%galaxy run "{wf}" --over {uploaded.pair.hid} lines=1 --no-wait -o batch')
     shell.run_cell(f'inv = %galaxy run "{wf}" table={uploaded.text.hid} lines=1 --no-wait')
-    return {k: shell.user_ns[k] for k in ("failrun", "batch", "inv")} | {"workflow": wf}
+    shell.run_cell(
+        f'%galaxy run "{wf}" --over "name:notes extension:txt" lines=1 --new-history "gw-tests magics over"'
+        " --no-wait -o over"
+    )
+    return {k: shell.user_ns[k] for k in ("failrun", "batch", "inv", "over")} | {"workflow": wf}
+
+
+# A history of this folder's own, with copies of the session's uploads: the magics write into the
+# current history (put, upload, run) and list it (ls, browse), so they must not share one.
+@pytest.fixture(scope="session")
+def uploaded(uploaded, gi, copy_uploaded_to):
+    return copy_uploaded_to(gi, uploaded, "gw-tests magics")[1]
+
+
+@pytest.fixture(scope="session")
+def history(gi, uploaded):
+    return gi.histories.show(uploaded.history_id)

@@ -60,6 +60,19 @@ def test_run_no_wait_and_over_give_invocations(launched, uploaded):
     assert batch["invocation_id"].nunique() == 2
 
 
+def test_run_over_filter_text_into_a_new_history(connected, launched, uploaded, gi):
+    """--over takes the web UI's filter text; --new-history sends the runs to a new history."""
+    over = launched["over"]
+    assert over["input"].tolist() == ["notes.txt"]
+    inv = gi.invocations.show(over["invocation_id"].iloc[0])
+    assert inv.history_id != uploaded.history_id
+    assert gi.histories.show(inv.history_id).name == "gw-tests magics over"
+    connected.push({"over": over})
+    done = connected.run("%galaxy wait over")
+    assert done["state"].tolist() == ["ok"]
+    assert gi.datasets.text(gi.invocations.outputs(inv.id)["top"].id) == "first line\n"
+
+
 def test_wait_on_a_batch(connected, launched, uploaded, gi):
     connected.push({"batch": launched["batch"]})
     done = connected.run("%galaxy wait batch")
