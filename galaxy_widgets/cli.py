@@ -35,8 +35,6 @@ def _local(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     """Make sure a Galaxy is reachable (starting the local one if none is configured), then run a
     notebook against it and save the executed copy."""
-    import os
-
     from .errors import GalaxyError
 
     try:
@@ -59,7 +57,6 @@ def _demo(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else src.with_name(src.stem + ".executed.ipynb")
     nbformat.write(nb, out)
     print(f"Done: executed notebook saved as {out}")
-    os.environ.pop("GALAXY_API_KEY", None)
     return 0
 
 
