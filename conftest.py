@@ -45,10 +45,11 @@ _errors: dict[str, BaseException] = {}
 
 
 def _start(name: str, prefix: str) -> None:
-    from galaxy_widgets.local import LocalGalaxy
+    from galaxy_widgets.local import LocalGalaxy, _free_port
 
     try:
-        lg = LocalGalaxy(_TMP / f"galaxy-{name}", port=None, prefix=prefix)
+        # a random free port: never the user's own local Galaxy's default one
+        lg = LocalGalaxy(_TMP / f"galaxy-{name}", port=_free_port(), prefix=prefix)
         st = lg.start()
         _servers[name] = Server(st.url, st.api_key, st.admin_password, st.bootstrap_key, lg)
     except BaseException as exc:

@@ -256,6 +256,8 @@ class LocalGalaxy:
             assert st is not None
             return st
         port = self.port or (DEFAULT_PORT if _port_free(DEFAULT_PORT) else _free_port())
+        if not _port_free(port):  # else another server would answer our readiness checks
+            raise LocalGalaxyError(f"Port {port} on 127.0.0.1 is in use; choose another with --port.")
         bootstrap_key = secrets.token_hex(16)
         config = self._write_config(port, bootstrap_key)
         url = f"http://127.0.0.1:{port}{self.prefix}"

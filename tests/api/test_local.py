@@ -91,3 +91,14 @@ def test_seed_demo_is_idempotent(gi):
     assert again["history"].id == first["history"].id
     names = {w.name for w in gi.workflows.list()}
     assert {"gw-demo sort and head", "gw-demo collection stats"} <= names
+
+
+def test_start_refuses_a_port_in_use(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(local.LocalGalaxyError, match=f"Port {port} .* in use"):
+            local.LocalGalaxy(tmp_path, port=port).start(log=lambda m: None)
