@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import GalaxyError, JobFailedError
 from ..records import ERROR_DATASET_STATES, Collection, Dataset
-from ._base import Resource, poll
+from . import wait as engine
+from ._base import Resource
 
 
 def _identifiers(elements: Mapping[str, Any] | Sequence[Any]) -> list[dict[str, Any]]:
@@ -89,6 +91,87 @@ class Collections(Resource):
         )
         return self.show(data["id"])
 
+    def build(
+        self,
+        history_id: str,
+        source: Any,
+        *,
+        name: str = "samples",
+        collection_type: str | None = None,
+        paired: bool | None = None,
+        keep_names: bool = False,
+        hide_source_items: bool = True,
+    ) -> Collection:
+        """A ``list``, ``paired``, ``list:paired`` or ``list:list`` collection from samples, without a job
+        (local files cost the one upload job).
+
+        ``source`` is a Collection (returned as is), a history filter text (``"extension:fastqsanger"``),
+        datasets, local file paths, or a dict of identifier -> dataset (or ``{"forward", "reverse"}``,
+        or a dict for a nested list). Datasets and files are paired by their read tags
+        (``_R1``/``_R2``, ``_1``/``_2``, ``.R1.``/``.R2.``, with or without ``_001``) and named by sample,
+        extensions and tags stripped (``keep_names`` keeps the full names); a mate without a partner or
+        two items with one sample name raise :class:`~galaxy_widgets.pairing.PairingError`.
+        """
+        from ..pairing import collection_type as shape
+        from ..pairing import pair
+
+        if isinstance(source, Collection):
+            return source if source.elements else self.show(source.id)
+        if isinstance(source, str) and not _is_file(source):
+            items = [
+                i for i in self._gi.histories.contents(history_id, source).all() if isinstance(i, Dataset)
+            ]
+            if not items:
+                raise GalaxyError(
+                    f"The filter {source!r} matches no dataset in history {history_id}; check it with "
+                    "gi.histories.contents(history_id, filter)."
+                )
+            source = sorted(items, key=lambda d: d.hid or 0)
+        if isinstance(source, str | os.PathLike):
+            source = [source]
+        if isinstance(source, Mapping):
+            grouped = dict(source)
+        else:
+            listed = list(source)
+            if listed and all(isinstance(x, str | os.PathLike) and _is_file(x) for x in listed):
+                grouped = pair(
+                    [Path(x) for x in listed], name=lambda p: p.name, paired=paired, keep_names=keep_names
+                )
+                up = self._gi.uploads.files(
+                    history_id,
+                    grouped,
+                    collection_type=collection_type or shape(grouped),
+                    collection_name=name,
+                )
+                return self.populated(up.collection.id)
+            bad = [x for x in listed if not isinstance(x, Dataset)]
+            if bad:
+                raise GalaxyError(
+                    f"Cannot build a collection from {type(bad[0]).__name__} {bad[0]!r}: give datasets, "
+                    "existing file paths, a history filter or a dict."
+                )
+            grouped = pair(listed, name=lambda d: d.name, paired=paired, keep_names=keep_names)
+        if not grouped:
+            raise GalaxyError("No elements to build a collection from.")
+        return self.create(
+            history_id,
+            name,
+            grouped,
+            collection_type=collection_type or shape(grouped),
+            hide_source_items=hide_source_items,
+        )
+
+    def populated(self, collection_id: str, *, timeout: float | None = 600) -> Collection:
+        """The collection once its elements exist (an upload's collection fills when its job runs)."""
+        return engine.simple(
+            lambda: self.show(collection_id),
+            lambda c: c.populated_state in ("ok", "failed"),
+            what=f"Collection {collection_id}",
+            reattach=f"gi.collections.populated({collection_id!r}) picks it up again.",
+            timeout=timeout,
+            interval=1.0,
+        )
+
     def wait(
         self,
         collection_id: str,
@@ -104,12 +187,14 @@ class Collections(Resource):
                 return False
             return all(d.terminal for d in _leaves(c))
 
-        coll = poll(
+        coll = engine.simple(
             lambda: self.show(collection_id),
             done,
+            what=f"Collection {collection_id}",
+            reattach=f"gi.collections.wait({collection_id!r}) picks it up again.",
             timeout=timeout,
             interval=interval,
-            what=f"Collection {collection_id}",
+            states=lambda c: dict(Counter(d.state for d in _leaves(c))),
         )
         bad = [d for d in _leaves(coll) if d.state in ERROR_DATASET_STATES]
         if raise_on_error and (bad or coll.populated_state == "failed"):
@@ -138,6 +223,13 @@ class Collections(Resource):
                 name = el.identifier if "." in el.identifier else f"{el.identifier}.{ds.extension or 'dat'}"
                 out[el.identifier] = self._gi.datasets.download(ds.id, directory / name)
         return out
+
+
+def _is_file(x: str | os.PathLike[str]) -> bool:
+    try:
+        return Path(x).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _leaves(coll: Collection) -> list[Dataset]:

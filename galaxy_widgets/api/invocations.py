@@ -8,12 +8,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InvocationFailedError, WaitTimeoutError
-from ..records import ERROR_JOB_STATES, TERMINAL_JOB_STATES, Collection, Dataset, Invocation
+from ..errors import InvocationFailedError
+from ..records import Collection, Dataset, Invocation
+from ..states import (
+    ERROR_JOB_STATES,
+    FAILED_INVOCATION_STATES,
+    SCHEDULED_INVOCATION_STATES,
+    TERMINAL_JOB_STATES,
+    counts_text,
+    failure_text,
+)
+from . import wait as engine
 from ._base import Resource
-
-FAILED_INVOCATION_STATES = frozenset({"failed", "cancelled", "cancelling"})
-SCHEDULED_STATES = frozenset({"scheduled", "completed"})
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,7 @@ class InvocationProgress:
         return sum(n for s, n in self.states.items() if s in TERMINAL_JOB_STATES)
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.states.items())) or "no jobs yet"
-        return f"{self.invocation.state}: {counts} ({self.elapsed:.0f} s)"
+        return f"{self.invocation.state}: {counts_text(self.states)} ({self.elapsed:.0f} s)"
 
 
 class Invocations(Resource):
@@ -125,9 +130,12 @@ class Invocations(Resource):
             error = f"{sum(states[s] for s in bad)} job(s) in state {', '.join(bad)}"
         if (bad or error) and failed_job is None:
             failed_job = self._failed_job(invocation_id)
+        pending = inv.state not in SCHEDULED_INVOCATION_STATES or any(
+            s not in TERMINAL_JOB_STATES for s in states
+        )
         if inv.state in FAILED_INVOCATION_STATES:
             done = True
-        elif inv.state not in SCHEDULED_STATES or any(s not in TERMINAL_JOB_STATES for s in states):
+        elif pending:
             done = False
         return InvocationProgress(
             inv, dict(states), steps, time.monotonic() - started, done, error, failed_job, subs
@@ -139,6 +147,25 @@ class Invocations(Resource):
             if jobs:
                 return jobs[0]["id"]
         return None
+
+    def snapshot(
+        self, invocation_id: str, started: float | None = None
+    ) -> engine.Snapshot[InvocationProgress]:
+        """One look at an invocation for the wait engine (2 requests, plus 2 per subworkflow)."""
+        snap = self.progress(invocation_id, started)
+        failures = (
+            (engine.Failure("invocation", snap.invocation.state, snap.error, snap.failed_job_id),)
+            if snap.error
+            else ()
+        )
+        return engine.Snapshot(
+            f"Invocation {invocation_id}",
+            snap,
+            snap.states,
+            done=snap.done,
+            failures=failures,
+            elapsed=snap.elapsed,
+        )
 
     def wait(
         self,
@@ -152,33 +179,30 @@ class Invocations(Resource):
         """Wait until the invocation is scheduled and every job (also in subworkflows) is terminal.
 
         Raises InvocationFailedError on the first failed job (with its stderr) when ``fail_fast``,
-        or when the invocation itself fails; WaitTimeoutError after ``timeout`` seconds.
+        or when the invocation itself fails; WaitTimeoutError after ``timeout`` seconds;
+        WaitInterrupted on Ctrl-C (the invocation goes on in Galaxy).
         """
-        started = time.monotonic()
-        delay = min(1.0, interval)
-        while True:
-            snap = self.progress(invocation_id, started)
-            if progress:
-                progress(snap)
-            if snap.error and (fail_fast or snap.done):
-                self._raise(snap)
-            if snap.done:
-                return snap.invocation
-            if timeout is not None and snap.elapsed >= timeout:
-                raise WaitTimeoutError(
-                    f"Invocation {invocation_id} not finished after {timeout:.0f} s ({snap.summary()}); "
-                    "it goes on in Galaxy. Wait again, or raise the timeout."
-                )
-            time.sleep(delay)
-            delay = min(interval, delay * 1.5)
-
-    def _raise(self, snap: InvocationProgress) -> None:
-        job = self._gi.jobs.show(snap.failed_job_id) if snap.failed_job_id else None
-        detail = (
-            f"\n{job.tool_id} stderr:\n{job.stderr.strip()[-1500:]}" if job and job.stderr.strip() else ""
+        final = engine.wait(
+            lambda started: self.snapshot(invocation_id, started),
+            what=f"Invocation {invocation_id}",
+            reattach=f"gi.invocations.wait({invocation_id!r}) or `%galaxy wait {invocation_id}` picks it up.",
+            timeout=timeout,
+            interval=interval,
+            progress=(lambda s: progress(s.value)) if progress else None,
+            fail_fast=fail_fast,
+            on_failure=lambda s: self._failed(s.value),
         )
-        raise InvocationFailedError(
-            f"Invocation {snap.invocation.id} failed: {snap.error}.{detail}", snap.invocation, job
+        if final.failures:
+            raise self._failed(final.value)
+        return final.value.invocation
+
+    def _failed(self, snap: InvocationProgress) -> InvocationFailedError:
+        job = self._gi.jobs.show(snap.failed_job_id) if snap.failed_job_id else None
+        text = failure_text(f"a job of invocation {snap.invocation.id}", job.state if job else "", job)
+        return InvocationFailedError(
+            f"Invocation {snap.invocation.id} failed: {snap.error}." + (f"\n{text}" if job else ""),
+            snap.invocation,
+            job,
         )
 
     def outputs(self, invocation_id: str) -> dict[str, Dataset | Collection | Any]:

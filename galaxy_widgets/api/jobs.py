@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import JobFailedError
-from ..records import ERROR_JOB_STATES, Job
-from ._base import Resource, poll
+from ..records import Job
+from ..states import ERROR_JOB_STATES, failure_text
+from . import wait as engine
+from ._base import Resource
 
 
 class Jobs(Resource):
@@ -22,18 +24,17 @@ class Jobs(Resource):
         self, job_id: str, *, timeout: float | None = 600, interval: float = 2.0, raise_on_error: bool = True
     ) -> Job:
         """Wait until the job is terminal; raise JobFailedError (with its stderr) if it failed."""
-        job = poll(
+        job = engine.simple(
             lambda: Job.from_api(self._gi.get(f"jobs/{job_id}", what=f"Job {job_id}")),
             lambda j: j.terminal,
+            what=f"Job {job_id}",
+            reattach=f"gi.jobs.wait({job_id!r}) picks it up again.",
             timeout=timeout,
             interval=interval,
-            what=f"Job {job_id}",
+            states=lambda j: {j.state: 1},
         )
         if job.state in ERROR_JOB_STATES:
             job = self.show(job_id)
             if raise_on_error:
-                detail = (
-                    job.stderr.strip()[-500:] or job.raw.get("info") or "no stderr (see the server's log)"
-                )
-                raise JobFailedError(f"Job {job_id} ({job.tool_id}) ended in {job.state}: {detail}", job)
+                raise JobFailedError(failure_text(f"Job {job_id}", job.state, job), job)
         return job

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import GalaxyError, WaitTimeoutError
 from ..records import Collection, Dataset, Invocation, Workflow
+from ..states import ACTIVE_STATES, stderr_tail
 from ._facade import Facade, Poller, widget_closed
 from ._format import epoch, item_label
 from .models import MonitorModel
@@ -18,9 +19,6 @@ if TYPE_CHECKING:
     from ..client import Galaxy
 
 POLL_SECONDS = 3.0
-ACTIVE_JOB_STATES = frozenset(
-    {"new", "queued", "running", "waiting", "setting_metadata", "upload", "resubmitted"}
-)
 
 
 def _variable_name(label: str) -> str:
@@ -146,9 +144,9 @@ class InvocationMonitor(Facade):
         """One snapshot into the widget; False when there is nothing left to follow."""
         if self._done.is_set():
             return False
-        snap = self.gi.invocations.progress(self.invocation_id)
+        snap = self.gi.invocations.snapshot(self.invocation_id).value
         self.progress = snap
-        active = any(s in ACTIVE_JOB_STATES for s, n in snap.states.items() if n)
+        active = any(s in ACTIVE_STATES for s, n in snap.states.items() if n)
         finished = snap.done or (bool(snap.error) and not active and snap.invocation.state != "new")
         steps = []
         for s in snap.steps:
@@ -174,10 +172,7 @@ class InvocationMonitor(Facade):
         stderr, tool = w.stderr, w.failed_tool
         if snap.error and snap.failed_job_id and not stderr:
             job = self.gi.jobs.show(snap.failed_job_id)
-            stderr, tool = (
-                (job.stderr or job.stdout or "(the job wrote nothing to stderr)")[-3000:],
-                job.tool_id,
-            )
+            stderr, tool = stderr_tail(job, 3000) or "(the job wrote nothing to stderr)", job.tool_id
         outputs: list[dict] = []
         if finished:
             outputs = self._collect_outputs()
