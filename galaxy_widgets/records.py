@@ -6,6 +6,8 @@ import html
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .errors import GalaxyError
+
 #: Dataset/job states after which nothing changes any more.
 TERMINAL_DATASET_STATES = frozenset(
     {"ok", "error", "failed_metadata", "discarded", "paused", "deferred", "empty"}
@@ -250,7 +252,13 @@ class Collection(_Record):
 
 @dataclass(frozen=True)
 class WorkflowInput(_Record):
-    """One input of a workflow, addressed by its label."""
+    """One input of a workflow, addressed by its label.
+
+    ``options`` are the only values allowed (static restrictions, or the choices Galaxy computes
+    from the connected tools for ``restrictOnConnections``); ``suggestions`` are offered, but any
+    text is allowed. ``validators`` are Galaxy's own (``in_range``, ``regex``, ...), with their
+    messages; ``help`` is the step annotation.
+    """
 
     index: int
     label: str
@@ -261,7 +269,92 @@ class WorkflowInput(_Record):
     parameter_type: str = ""  # text, integer, float, boolean, color, ...
     default: Any = None
     options: tuple[Any, ...] = ()
+    help: str = ""
+    validators: tuple[dict, ...] = ()
+    suggestions: tuple[Any, ...] = ()
+    restrict_on_connections: bool = False
     raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def required(self) -> bool:
+        """Must be given at invoke: not optional and (for parameters) without a default."""
+        return not self.optional and not (self.type == "parameter_input" and self.default is not None)
+
+
+@dataclass(frozen=True)
+class MissingTool(_Record):
+    """A tool a workflow uses that the server does not have, and where it comes from."""
+
+    tool_id: str
+    version: str = ""
+    tool_shed: str = ""
+    owner: str = ""
+    repository: str = ""
+    steps: tuple[str, ...] = ()  # the steps using it ("subworkflow label / step label")
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_id(
+        cls, tool_id: str, version: str = "", steps: tuple[str, ...] = (), raw: dict | None = None
+    ) -> MissingTool:
+        """Parse ``toolshed.g2.bx.psu.edu/repos/OWNER/REPO/TOOL/VERSION``; the step's
+        ``tool_shed_repository`` (when the export has one) wins over the id."""
+        parts = tool_id.split("/")
+        shed = owner = repo = ""
+        if len(parts) >= 5 and parts[1] == "repos":
+            shed, owner, repo = parts[0], parts[2], parts[3]
+            version = version or (parts[5] if len(parts) > 5 else "")
+        tsr = (raw or {}).get("tool_shed_repository") or {}
+        return cls(
+            tool_id=tool_id,
+            version=version,
+            tool_shed=tsr.get("tool_shed") or shed,
+            owner=tsr.get("owner") or owner,
+            repository=tsr.get("name") or repo,
+            steps=steps,
+            raw=raw or {},
+        )
+
+    def __str__(self) -> str:
+        text = self.tool_id
+        if self.version and self.version not in self.tool_id:
+            text += f" version {self.version}"
+        if self.repository:
+            text += f" (Tool Shed {self.tool_shed}: repository {self.repository!r} by {self.owner})"
+        return text + (f", used by {', '.join(self.steps)}" if self.steps else "")
+
+
+class InputLabelError(GalaxyError, KeyError):
+    """No input has that label, or (after whitespace normalisation) several have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _norm_label(label: str) -> str:
+    return " ".join(label.split())
+
+
+def _step_input(step: dict, ts: dict, form: dict | None) -> dict[str, Any]:
+    """The help, validators, choices and suggestions of one input step (with its run form entry)."""
+    param = ((form or {}).get("inputs") or [{}])[0]
+    validators = [dict(v) for v in ts.get("validators") or ()]
+    lo, hi = ts.get("min", param.get("min")), ts.get("max", param.get("max"))
+    if (lo is not None or hi is not None) and not any(v.get("type") == "in_range" for v in validators):
+        validators.append({"type": "in_range", "min": lo, "max": hi})
+    if param.get("type") == "select" and param.get("options"):
+        options = tuple(o[1] for o in param["options"])  # [label, value, selected]
+    else:
+        options = tuple((o.get("value") if isinstance(o, dict) else o) for o in ts.get("restrictions") or ())
+    return {
+        "help": (step.get("annotation") or "").strip(),
+        "validators": tuple(validators),
+        "options": options,
+        "suggestions": tuple(
+            (o.get("value") if isinstance(o, dict) else o) for o in ts.get("suggestions") or ()
+        ),
+        "restrict_on_connections": bool(ts.get("restrictOnConnections")),
+    }
 
 
 @dataclass(frozen=True)
@@ -273,12 +366,18 @@ class Workflow(_Record):
     owner: str = ""
     tags: tuple[str, ...] = ()
     update_time: str = ""
+    missing_tools: tuple[MissingTool, ...] = ()
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_api(cls, d: dict) -> Workflow:
+    def from_api(
+        cls, d: dict, run_form: dict | None = None, missing_tools: tuple[MissingTool, ...] = ()
+    ) -> Workflow:
+        """From ``GET /api/workflows/{id}``; ``run_form`` (``download?style=run``, what the web
+        UI's run form reads) adds the choices Galaxy computes from connected tools."""
         steps = d.get("steps") or {}
         labels = {k: (v or {}).get("label") for k, v in (d.get("inputs") or {}).items()}
+        forms = {str(s.get("step_index")): s for s in (run_form or {}).get("steps") or ()}
         inputs = []
         for key, step in sorted(steps.items(), key=lambda kv: int(kv[0])):
             if step.get("type") not in ("data_input", "data_collection_input", "parameter_input"):
@@ -295,10 +394,7 @@ class Workflow(_Record):
                     collection_type=ts.get("collection_type") or "",
                     parameter_type=ts.get("parameter_type") or "",
                     default=ts.get("default"),
-                    options=tuple(
-                        (o.get("value") if isinstance(o, dict) else o)
-                        for o in (ts.get("restrictions") or ts.get("suggestions") or ())
-                    ),
+                    **_step_input(step, ts, forms.get(key)),
                     raw=step,
                 )
             )
@@ -310,19 +406,33 @@ class Workflow(_Record):
             owner=d.get("owner", ""),
             tags=tuple(d.get("tags") or ()),
             update_time=d.get("update_time", ""),
+            missing_tools=tuple(missing_tools),
             raw=d,
         )
 
     def input(self, label: str) -> WorkflowInput:
+        """The input with this label: exactly, else after collapsing whitespace (``"a  b "`` finds
+        ``"a b"``) when that leaves one; raises InputLabelError otherwise."""
         for inp in self.inputs:
             if inp.label == label:
                 return inp
+        loose = [i for i in self.inputs if _norm_label(i.label) == _norm_label(label)]
+        if len(loose) == 1:
+            return loose[0]
+        if loose:
+            raise InputLabelError(
+                f"Workflow {self.name!r}: {label!r} could be any of "
+                f"{', '.join(repr(i.label) for i in loose)}; give the exact label (quoted, spaces included)."
+            )
         known = ", ".join(repr(i.label) for i in self.inputs) or "none"
-        raise KeyError(f"Workflow {self.name!r} has no input labelled {label!r} (inputs: {known}).")
+        raise InputLabelError(f"Workflow {self.name!r} has no input labelled {label!r} (inputs: {known}).")
 
     def _rows(self) -> list[tuple[str, Any]]:
-        rows = [r for r in super()._rows() if r[0] != "inputs"]
-        return [*rows, ("inputs", ", ".join(f"{i.label} ({i.type})" for i in self.inputs))]
+        rows = [r for r in super()._rows() if r[0] not in ("inputs", "missing_tools")]
+        rows.append(("inputs", ", ".join(f"{i.label} ({i.type})" for i in self.inputs)))
+        if self.missing_tools:
+            rows.append(("missing tools", "; ".join(map(str, self.missing_tools))))
+        return rows
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,145 @@
-"""Workflows: list, show inputs by label, import (.ga or gxformat2), invoke by label."""
+"""Workflows: list, show inputs by label, import (.ga or gxformat2), invoke by label.
+
+What a workflow needs before it can run is read the way the web UI's run form reads it
+(``download?style=run``): the tools the server lacks, and the choices of ``restrictOnConnections``
+parameters. Parameter values are coerced and checked against the inputs' own validators here, once,
+for the magics, the launcher and ``invoke``.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import GalaxyError
-from ..records import Collection, Dataset, History, Invocation, Workflow
+from ..errors import GalaxyAPIError, GalaxyError
+from ..records import Collection, Dataset, History, Invocation, MissingTool, Workflow, WorkflowInput
 from ._base import Resource
+
+_MISSING = "Following tools missing:"
+
+
+class MissingToolsError(GalaxyError):
+    """The workflow uses tools this server does not have; ``tools`` says which and from where."""
+
+    def __init__(self, workflow: Workflow) -> None:
+        self.tools = workflow.missing_tools
+        super().__init__(
+            f"Workflow {workflow.name!r} cannot run here: {len(self.tools)} tool(s) are not installed: "
+            + "; ".join(map(str, self.tools))
+            + ". Ask the server's admin to install them from the Tool Shed."
+        )
+
+
+class MissingToolsWarning(UserWarning):
+    """An imported workflow uses tools the server does not have."""
+
+
+def collection_fits(wanted: str, given: str) -> bool:
+    """Whether a collection of type ``given`` can feed an input of type ``wanted``: the same type,
+    or one to map over (``list:paired`` into ``paired``), as Galaxy's collection type algebra says."""
+    if not wanted:
+        return True
+
+    def norm(t: str) -> str:
+        return "list" + t[len("sample_sheet") :] if t.startswith("sample_sheet") else t
+
+    w, g = norm(wanted), norm(given)
+    if w == g or g.endswith(f":{w}"):
+        return True
+    if w == "paired_or_unpaired":
+        return True
+    if w.endswith(":paired_or_unpaired"):
+        rank = w[: -len(":paired_or_unpaired")]
+        base = g[: -len(":paired")] if g.endswith(":paired") else g
+        return base == rank or base.endswith(f":{rank}")
+    return False
+
+
+def _in_range(inp: WorkflowInput, v: dict, value: Any) -> str | None:
+    lo, hi = v.get("min"), v.get("max")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    ok = (lo is None or (x > float(lo) if v.get("exclude_min") else x >= float(lo))) and (
+        hi is None or (x < float(hi) if v.get("exclude_max") else x <= float(hi))
+    )
+    if ok != bool(v.get("negate")):
+        return None
+    span = f"{'(' if v.get('exclude_min') else '['}{'-inf' if lo is None else lo}, "
+    span += f"{'inf' if hi is None else hi}{')' if v.get('exclude_max') else ']'}"
+    return v.get("message") or f"{value!r} is {'' if v.get('negate') else 'not '}in the range {span}"
+
+
+def _regex(inp: WorkflowInput, v: dict, value: Any) -> str | None:
+    matched = re.match(v.get("expression") or "", str(value)) is not None
+    if matched != bool(v.get("negate")):
+        return None
+    return v.get("message") or f"{value!r} does not match the pattern {v.get('expression')!r}"
+
+
+def _length(inp: WorkflowInput, v: dict, value: Any) -> str | None:
+    n, lo, hi = len(str(value)), v.get("min"), v.get("max")
+    ok = (lo is None or n >= int(lo)) and (hi is None or n <= int(hi))
+    if ok != bool(v.get("negate")):
+        return None
+    return (
+        v.get("message")
+        or f"{value!r} must be {lo or 0} to {hi if hi is not None else 'any'} characters long"
+    )
+
+
+_VALIDATORS = {"in_range": _in_range, "regex": _regex, "length": _length}
+
+
+def parameter_value(inp: WorkflowInput, value: Any) -> Any:
+    """``value`` for the parameter input ``inp``: text coerced to its type, then checked against its
+    choices and validators (with the validator's own message); raises BadParameterError."""
+    kind = inp.parameter_type
+    if isinstance(value, str):
+        low = value.strip().lower()
+        try:
+            if kind == "boolean":
+                if low not in ("true", "false", "yes", "no", "1", "0"):
+                    raise ValueError(value)
+                value = low in ("true", "yes", "1")
+            elif kind == "integer":
+                value = int(value)
+            elif kind == "float":
+                value = float(value)
+                if not math.isfinite(value):
+                    raise ValueError(value)
+        except ValueError:
+            raise BadParameterError(
+                inp, f"{value!r} is not {'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+            ) from None
+    elif kind == "boolean" and not isinstance(value, bool):
+        raise BadParameterError(inp, f"{value!r} is not true or false")
+    elif kind in ("integer", "float") and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise BadParameterError(inp, f"{value!r} is not {'an integer' if kind == 'integer' else 'a number'}")
+    if inp.options and value not in inp.options and str(value) not in map(str, inp.options):
+        raise BadParameterError(inp, f"{value!r} is not one of {', '.join(map(repr, inp.options))}")
+    for v in inp.validators:
+        check = _VALIDATORS.get(v.get("type", ""))
+        problem = check(inp, v, value) if check else None
+        if problem:
+            raise BadParameterError(inp, problem)
+    return value
+
+
+class BadParameterError(GalaxyError, ValueError):
+    """A parameter value the input's type, choices or validators refuse."""
+
+    def __init__(self, inp: WorkflowInput, problem: str) -> None:
+        self.input = inp
+        self.problem = problem
+        super().__init__(f"Input {inp.label!r}: {problem}.")
 
 
 class Workflows(Resource):
@@ -25,8 +154,76 @@ class Workflows(Resource):
         return [Workflow.from_api(w) for w in self._gi.get("workflows", params=params)]
 
     def show(self, workflow_id: str) -> Workflow:
-        """A workflow with its inputs by label (type, formats, parameter type, default)."""
-        return Workflow.from_api(self._gi.get(f"workflows/{workflow_id}", what=f"Workflow {workflow_id}"))
+        """A workflow with its inputs by label (type, formats, parameter type, default, help,
+        validators, choices) and the tools it needs that the server lacks (``missing_tools``)."""
+        data = self._gi.get(f"workflows/{workflow_id}", what=f"Workflow {workflow_id}")
+        form, missing = self._run_form(data)
+        return Workflow.from_api(data, form, missing)
+
+    def check(self, workflow: str | Workflow) -> tuple[MissingTool, ...]:
+        """The tools ``workflow`` uses that this server lacks (empty when it can run), read fresh."""
+        return self.show(self.get(workflow).id).missing_tools
+
+    def _run_form(self, data: dict) -> tuple[dict | None, tuple[MissingTool, ...]]:
+        """What the web UI's run form reads (``download?style=run``): the runtime inputs, or
+        Galaxy's 400 "Following tools missing: ..." turned into MissingTool records."""
+        history_id = self._gi.history_id
+        if not history_id:  # the run form needs one, though nothing here depends on which
+            newest = self._gi.get("histories", params={"limit": 1, "keys": "id"}, what="Histories")
+            history_id = newest[0]["id"] if newest else None
+        params = {"style": "run", **({"history_id": history_id} if history_id else {})}
+        try:
+            form = self._gi.get(f"workflows/{data['id']}/download", params=params, what="Workflow run form")
+        except GalaxyAPIError as exc:
+            if exc.status == 400 and _MISSING in (exc.err_msg or ""):
+                ids = [t.strip() for t in exc.err_msg.split(_MISSING, 1)[1].split(",") if t.strip()]
+                return None, self._missing(data["id"], ids)
+            return None, ()  # the inputs are still known from the plain show
+        return form, ()
+
+    def _missing(self, workflow_id: str, tool_ids: list[str]) -> tuple[MissingTool, ...]:
+        """MissingTool records for ``tool_ids``: versions, Tool Shed repositories and the steps
+        using them, from the exported steps (subworkflows included)."""
+        export = self._gi.get(f"workflows/{workflow_id}/download", params={"style": "ga"}, what="Workflow")
+        uses: dict[str, list[tuple[str, dict]]] = {}
+
+        def walk(steps: dict, prefix: str) -> None:
+            for key, step in sorted(steps.items(), key=lambda kv: int(kv[0])):
+                name = f"{prefix}{step.get('label') or f'step {key}'}"
+                if step.get("subworkflow"):
+                    walk(step["subworkflow"].get("steps") or {}, f"{name} / ")
+                elif step.get("tool_id"):
+                    uses.setdefault(step["tool_id"], []).append((name, step))
+
+        walk(export.get("steps") or {}, "")
+        out = []
+        for tool_id in tool_ids:
+            found = uses.get(tool_id, [])
+            raw = found[0][1] if found else {}
+            out.append(
+                MissingTool.from_id(tool_id, raw.get("tool_version") or "", tuple(n for n, _ in found), raw)
+            )
+        return tuple(out)
+
+    def accepted_extensions(self, formats: tuple[str, ...] | list[str]) -> frozenset[str] | None:
+        """Every extension a data input declared with ``formats`` accepts (their subtypes included,
+        from Galaxy's datatype hierarchy, as the web UI does); None when it accepts anything."""
+        wanted = [f for f in formats if f]
+        if not wanted or "data" in wanted:
+            return None
+        mapping = self._datatypes()
+        ext_class = mapping.get("ext_to_class_name") or {}
+        parents = mapping.get("class_to_classes") or {}
+        classes = {ext_class[f] for f in wanted if f in ext_class}
+        out = set(wanted)
+        out.update(ext for ext, cls in ext_class.items() if classes & set(parents.get(cls) or ()))
+        return frozenset(out)
+
+    def _datatypes(self) -> dict[str, Any]:
+        if getattr(self, "_datatypes_mapping", None) is None:
+            data = self._gi.get("datatypes/types_and_mapping", what="Datatypes")
+            self._datatypes_mapping = data.get("datatypes_mapping") or {}
+        return self._datatypes_mapping
 
     def get(self, spec: str | Workflow) -> Workflow:
         """A workflow by id or exact name (the newest of that name)."""
@@ -61,7 +258,15 @@ class Workflows(Resource):
         if name and "yaml_content" not in payload:
             payload["name"] = name
         data = self._gi.post("workflows", json={"workflow": payload}, what="Workflow import")
-        return self.show(data["id"])
+        wf = self.show(data["id"])
+        if wf.missing_tools:
+            warnings.warn(
+                f"Imported {wf.name!r}, but it cannot run here until these tools are installed: "
+                + "; ".join(map(str, wf.missing_tools)),
+                MissingToolsWarning,
+                stacklevel=2,
+            )
+        return wf
 
     def delete(self, workflow_id: str) -> None:
         self._gi.delete(f"workflows/{workflow_id}", what=f"Workflow {workflow_id}")
@@ -87,25 +292,21 @@ class Workflows(Resource):
         state lacks a parameter use the tool's default instead of refusing with "upgrade messages".
         """
         wf = self.get(workflow)
-        labels = {i.label: i for i in wf.inputs}
+        if wf.missing_tools:
+            raise MissingToolsError(wf)
         body_inputs: dict[str, Any] = {}
         for label, value in (inputs or {}).items():
-            if label not in labels:
-                known = ", ".join(repr(lab) for lab in labels) or "none"
-                raise GalaxyError(f"Workflow {wf.name!r} has no input labelled {label!r} (inputs: {known}).")
-            inp = labels[label]
-            if isinstance(value, Dataset | Collection):
+            inp = wf.input(label)
+            if str(inp.index) in body_inputs:
+                raise GalaxyError(f"Input {inp.label!r} is given twice (as {label!r} too).")
+            if inp.type == "parameter_input":
+                value = parameter_value(inp, value)
+            elif isinstance(value, Dataset | Collection):
                 value = value.ref()
-            elif inp.type != "parameter_input" and isinstance(value, str):
+            elif isinstance(value, str):
                 value = {"src": "hdca" if inp.type == "data_collection_input" else "hda", "id": value}
             body_inputs[str(inp.index)] = value
-        missing = [
-            i.label
-            for i in wf.inputs
-            if not i.optional
-            and str(i.index) not in body_inputs
-            and not (i.type == "parameter_input" and i.default is not None)
-        ]
+        missing = [i.label for i in wf.inputs if i.required and str(i.index) not in body_inputs]
         if missing:
             raise GalaxyError(f"Workflow {wf.name!r} needs input(s): {', '.join(map(repr, missing))}.")
         body: dict[str, Any] = {

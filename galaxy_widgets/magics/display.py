@@ -86,7 +86,11 @@ class Table:
             if self.title
             else ""
         )
-        foot = f"<div><small>{html.escape(self.footer)}</small></div>" if self.footer else ""
+        foot = (
+            f"<div style='white-space:pre-wrap'><small>{html.escape(self.footer)}</small></div>"
+            if self.footer
+            else ""
+        )
         return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}"
 
 

@@ -142,11 +142,42 @@ def variable_name(text: str) -> str:
 
 
 def split_line(line: str) -> list[str]:
-    """Split a magic line like a shell would (quotes group words)."""
+    """Split a magic line like a shell would (quotes group words), except that an apostrophe
+    inside a word (``MGnify's``) is text, and so is a lone one that opens no closed quote."""
     try:
-        return shlex.split(line)
+        return shlex.split(_literal_apostrophes(line, inside_words_only=True))
+    except ValueError:
+        pass
+    try:
+        return shlex.split(_literal_apostrophes(line, inside_words_only=False))
     except ValueError as exc:
         raise UsageError(f"Cannot read `%galaxy {line.strip()}`: {exc} (check the quotes).") from None
+
+
+def _literal_apostrophes(line: str, *, inside_words_only: bool) -> str:
+    """Escape the apostrophes outside double quotes that are text: those between two letters or
+    digits, or (``inside_words_only=False``) every one."""
+    out, quote = [], ""
+    for i, c in enumerate(line):
+        if quote:
+            if c == quote and not (quote == '"' and line[i - 1 : i] == "\\"):
+                quote = ""
+        elif c == "'" and line[i - 1 : i] != "\\" and (
+            not inside_words_only or (line[i - 1 : i].isalnum() and line[i + 1 : i + 2].isalnum())
+        ):
+            out.append("\\'")
+            continue
+        elif c in "\"'" and line[i - 1 : i] != "\\":
+            quote = c
+        out.append(c)
+    return "".join(out)
+
+
+def lookup(words: list[str]) -> tuple[Command, list[str]]:
+    """The subcommand the words name (two-word ones like ``workflow import`` first) and its args."""
+    if len(words) > 1 and f"{words[0]} {words[1]}" in COMMANDS:
+        return COMMANDS[f"{words[0]} {words[1]}"], words[2:]
+    return find(words[0]), words[1:]
 
 
 def find(name: str) -> Command:

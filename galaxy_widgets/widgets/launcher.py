@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
+from ..api.workflows import MissingToolsError, collection_fits, parameter_value
 from ..errors import GalaxyError
-from ..records import History, Workflow, WorkflowInput
+from ..records import Collection, Dataset, History, Workflow, WorkflowInput
 from ._facade import Facade, Poller
 from ._format import item_label
-from .history import DatasetPicker
+from .history import ROW_KEYS, DatasetPicker
 from .models import LauncherChooserModel, LauncherFormModel
 from .monitor import InvocationMonitor
 
@@ -30,16 +31,77 @@ _PARAM_KINDS = {
 
 
 def _param(inp: WorkflowInput) -> dict:
+    """One parameter as the form draws it. ``value`` is what the control shows AND what Python
+    sends: a boolean is never blank (False unless its default says otherwise), a list of choices
+    without a default starts on "choose…" (None), never silently on its first choice."""
     kind = _PARAM_KINDS.get(inp.parameter_type, "text")
-    if inp.options and kind == "text":
+    if inp.options and kind in ("text", "integer", "float"):
         kind = "select"
+    value = inp.default
+    if kind == "boolean":
+        value = value if isinstance(value, bool) else str(value).lower() == "true"
+    elif kind == "select" and value is not None and str(value) not in map(str, inp.options):
+        value = None
     return {
         "label": inp.label,
         "kind": kind,
-        "value": inp.default,
+        "value": value,
         "optional": inp.optional,
         "options": [str(o) for o in inp.options],
+        "suggestions": [str(o) for o in inp.suggestions],
+        "help": inp.help,
+        "hint": _hint(inp),
     }
+
+
+def _hint(inp: WorkflowInput) -> str:
+    """The validators in words (the validator's own message when it has one)."""
+    parts = []
+    for v in inp.validators:
+        if v.get("message"):
+            parts.append(v["message"])
+        elif v.get("type") == "in_range":
+            lo, hi = v.get("min"), v.get("max")
+            parts.append(f"from {'-∞' if lo is None else lo} to {'∞' if hi is None else hi}")
+        elif v.get("type") == "regex":
+            parts.append(f"matching {v.get('expression')}")
+    if inp.suggestions:
+        parts.append("suggestions offered; any text allowed")
+    return "; ".join(parts)
+
+
+class _InputPicker(DatasetPicker):
+    """A picker offering only what a workflow input accepts: its formats with their subtypes
+    (Galaxy's datatype hierarchy) and, for a collection input, collections of a fitting type
+    (the same, or one to map over)."""
+
+    def __init__(self, gi: Galaxy, history: str | None, inp: WorkflowInput, **kwargs: Any) -> None:
+        self.input = inp
+        self.accepted = gi.workflows.accepted_extensions(inp.formats)
+        super().__init__(gi, history, extensions=[f for f in inp.formats if f != "data"], **kwargs)
+
+    def fits(self, item: Dataset | Collection) -> bool:
+        if isinstance(item, Collection):
+            if self.input.type != "data_collection_input":
+                return False
+            return collection_fits(self.input.collection_type, item.collection_type)
+        return self.input.type == "data_input" and (self.accepted is None or item.extension in self.accepted)
+
+    def _query(self):  # type: ignore[no-untyped-def]
+        w = self.widget
+        collection = self.input.type == "data_collection_input"
+        q: list[tuple[str, str]] = [
+            ("history_content_type-eq", "dataset_collection" if collection else "dataset")
+        ]
+        if self.accepted is not None:
+            q.append(("extension-in", ",".join(sorted(self.accepted))))
+        if collection and self.input.collection_type and w.history_id:
+            every = self.gi.histories.contents(
+                w.history_id, "deleted:false visible:any", q=q[:1], keys=("id", "collection_type")
+            )
+            ids = [f"dataset_collection-{c.id}" for c in every if isinstance(c, Collection) and self.fits(c)]
+            q.append(("type_id-in", ",".join(ids)) if ids else ("hid-eq", "0"))
+        return self.gi.histories.contents(w.history_id, w.filter_text, q=q, keys=ROW_KEYS)
 
 
 class WorkflowLauncher(Facade):
@@ -138,12 +200,17 @@ class WorkflowLauncher(Facade):
             what = f"{inp.collection_type or 'any'} collection" if collection else "dataset"
             formats = [f for f in inp.formats if f and f != "data"]
             sub = " · ".join(
-                [what, *([", ".join(formats)] if formats else []), *(["optional"] * inp.optional)]
+                [
+                    what,
+                    *([", ".join(formats) + " (and their subtypes)"] if formats else []),
+                    *(["optional"] * inp.optional),
+                    *([inp.help] if inp.help else []),
+                ]
             )
-            self.pickers[inp.label] = DatasetPicker(
+            self.pickers[inp.label] = _InputPicker(
                 self.gi,
                 self.chooser.history_id or None,
-                extensions=None if collection else formats,
+                inp,
                 kind="collection" if collection else "dataset",
                 multiple=self.form.batch,
                 show_histories=False,
@@ -155,7 +222,7 @@ class WorkflowLauncher(Facade):
         self._pickers_box.children = [p.widget for p in self.pickers.values()]
         with self.form.hold_sync(), self.chooser.hold_sync():
             self.chooser.doc = wf.raw.get("annotation") or ""
-            self.chooser.error = ""
+            self.chooser.error = str(MissingToolsError(wf)) if wf.missing_tools else ""
             self.form.params = [_param(i) for i in wf.inputs if i.type == "parameter_input"]
             self.form.values = {}
             self.form.error = ""
@@ -180,7 +247,19 @@ class WorkflowLauncher(Facade):
         """The inputs of each run to start (one dict per run); raises GalaxyError saying what is missing."""
         if self.workflow is None:
             raise GalaxyError("Choose a workflow first.")
+        if self.workflow.missing_tools:
+            raise MissingToolsError(self.workflow)
         picked = {label: p.value for label, p in self.pickers.items()}
+        for label, items in picked.items():
+            wrong = [i for i in items if not self.pickers[label].fits(i)]
+            if wrong:
+                inp = self.workflow.input(label)
+                wants = (
+                    f"a {inp.collection_type or 'any'} collection"
+                    if inp.type == "data_collection_input"
+                    else (f"a dataset ({', '.join(inp.formats) or 'any format'})")
+                )
+                raise GalaxyError(f"{label!r} takes {wants}; {item_label(wrong[0])} does not fit.")
         missing = [
             label for label, items in picked.items() if not items and not self.workflow.input(label).optional
         ]
@@ -196,25 +275,13 @@ class WorkflowLauncher(Facade):
             value = self.form.values.get(p["label"], p["value"])
             if value is None or value == "":
                 if not p["optional"]:
-                    raise GalaxyError(f"Give a value for {p['label']!r}.")
+                    verb = "Choose" if p["kind"] == "select" else "Give"
+                    raise GalaxyError(f"{verb} a value for {p['label']!r}.")
                 continue
-            base[p["label"]] = self._coerce(p, value)
+            base[p["label"]] = parameter_value(self.workflow.input(p["label"]), value)
         if not many:
             return [base]
         return [{**base, many[0]: item} for item in picked[many[0]]]
-
-    @staticmethod
-    def _coerce(p: dict, value: Any) -> Any:
-        try:
-            if p["kind"] == "integer":
-                return int(value)
-            if p["kind"] == "float":
-                return float(value)
-        except (TypeError, ValueError):
-            raise GalaxyError(f"{p['label']!r} needs a number, not {value!r}.") from None
-        if p["kind"] == "boolean":
-            return bool(value)
-        return value
 
     def _update(self) -> None:
         f = self.form

@@ -48,10 +48,13 @@ function paramControl(model, p) {
     return box;
   }
   if (p.kind === "select") {
+    // No value yet shows as "choose…" (or "(none)" when optional): never a first choice Python lacks.
     const sel = h("select", { className: cls });
-    if (p.optional) sel.append(h("option", { value: "" }, "(none)"));
-    for (const o of p.options || []) sel.append(h("option", { value: o, selected: o === value }, o));
-    sel.addEventListener("change", () => send(sel.value));
+    const unset = value === null || value === undefined || value === "";
+    if (p.optional) sel.append(h("option", { value: "", selected: unset }, "(none)"));
+    else if (unset) sel.append(h("option.gw-choose", { value: "", selected: true, disabled: true }, "choose…"));
+    for (const o of p.options || []) sel.append(h("option", { value: o, selected: String(value) === o }, o));
+    sel.addEventListener("change", () => send(sel.value === "" ? null : sel.value));
     return sel;
   }
   const numeric = p.kind === "integer" || p.kind === "float";
@@ -63,11 +66,28 @@ function paramControl(model, p) {
     placeholder: p.optional ? "optional" : "",
   });
   input.addEventListener("change", () => {
-    const raw = input.value.trim();
-    if (raw === "") return send(null);
+    const raw = input.value;  // text keeps its blanks: a validator may be about them
+    if (raw.trim() === "") return send(null);
     send(numeric ? Number(raw) : raw);
   });
-  return input;
+  if (!(p.suggestions || []).length) return input;
+  // Suggestions are offered, any text is allowed: a datalist, not a dropdown.
+  const list = h("datalist", { id: `gw-suggest-${Math.random().toString(36).slice(2)}` });
+  for (const o of p.suggestions) list.append(h("option", { value: o }));
+  input.setAttribute("list", list.id);
+  input.classList.add("gw-param-suggested");
+  return h("span.gw-suggest", {}, input, list);
+}
+
+function paramLabel(p) {
+  const notes = [p.help, p.hint].filter(Boolean).join(" · ");
+  return h(
+    "label.gw-param-label",
+    { title: p.label },
+    p.label,
+    p.optional ? h("span.gw-muted", {}, " (optional)") : null,
+    notes ? h("div.gw-muted.gw-small.gw-param-help", {}, notes) : null,
+  );
 }
 
 function form(model, el) {
@@ -104,7 +124,7 @@ function form(model, el) {
     const list = model.get("params") || [];
     paramsSection.classList.toggle("gw-hidden", !list.length);
     for (const p of list) {
-      params.append(h("label", { title: p.label }, p.label), paramControl(model, p));
+      params.append(paramLabel(p), paramControl(model, p));
     }
   }
   function update() {

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
+from ...api.workflows import BadParameterError, collection_fits, parameter_value
 from ...errors import InvocationFailedError
-from ...records import Collection, Dataset, Invocation, Workflow, WorkflowInput
+from ...records import Collection, Dataset, InputLabelError, Invocation, Workflow, WorkflowInput
 from ..display import Table
 from ..parser import arg, command, out_arg, split_line
 from .tools import assignments
@@ -44,14 +45,36 @@ def workflows(m: GalaxyMagics, args: Any, cell: str | None) -> Table | None:
 @out_arg()
 def workflow(m: GalaxyMagics, args: Any, cell: str | None) -> Table | None:
     wf = m.require_gi().workflows.get(" ".join(args.workflow))
+    inputs = sorted(wf.inputs, key=lambda i: not i.required)
     table = Table(
-        ["label", "kind", "accepts", "optional", "default"],
-        [[i.label, _kind(i), _accepts(i), i.optional, i.default] for i in wf.inputs],
-        items=list(wf.inputs),
+        ["label", "kind", "accepts", "required", "default", "help"],
+        [[i.label, _kind(i), _accepts(i), i.required, i.default, i.help] for i in inputs],
+        items=inputs,
         title=f"Workflow {wf.name!r} ({wf.id}, {wf.step_count} steps)",
-        footer=f"Run it: %galaxy run {_quote(wf.name)} " + " ".join(f"{i.label}=..." for i in wf.inputs),
+        footer=run_hint(wf),
     )
     return m.deliver(table, args.out)
+
+
+def run_hint(wf: Workflow) -> str:
+    """A `%galaxy run` line that parses: required inputs to fill in, then the optional ones to add;
+    or, when tools are missing, which ones (nothing can run until they are installed)."""
+    if wf.missing_tools:
+        return (
+            f"Cannot run here: {len(wf.missing_tools)} tool(s) are not installed on this server:\n  "
+            + "\n  ".join(map(str, wf.missing_tools))
+            + "\nAsk the server's admin to install them from the Tool Shed."
+        )
+    required = [f"{_quote(i.label)}=..." for i in wf.inputs if i.required]
+    lines = [f"Run it: %galaxy run {_quote(wf.name)} {' '.join(required)}".rstrip()]
+    optional = [
+        f"{_quote(i.label)}={'...' if i.default is None else _quote(_text(i.default))}"
+        for i in wf.inputs
+        if not i.required
+    ]
+    if optional:
+        lines.append(f"Optional (add to the line): {' '.join(optional)}")
+    return "\n".join(lines)
 
 
 @command(
@@ -80,19 +103,18 @@ def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     stray = [w for w in words if "=" not in w]
     if stray:
         raise UsageError(
-            f"Give each workflow input as LABEL=VALUE; {stray[0]!r} has no '='. Quote a workflow "
-            f'name with spaces: %galaxy run "{args.workflow} {" ".join(stray)}" ...'
+            f"Give each workflow input as LABEL=VALUE; {stray[0]!r} has no '='. Quote names and "
+            f'labels with spaces: %galaxy run "workflow name" "label with spaces"=VALUE. '
+            f"`%galaxy workflow {_quote(args.workflow)}` prints a line to start from."
         )
     given = assignments(words, "workflow input")
     wf = gi.workflows.get(args.workflow)
-    labels = {i.label: i for i in wf.inputs}
-    for label, _ in given:
-        _check_label(wf, label)
+    chosen = [(_label_input(wf, label), value) for label, value in given]  # exact, else normalised
     params = _step_params(args.param)
     target = gi.histories.get(args.history).id if args.history else None
     if not target and not args.new_history:
         target = m.require_history()
-    inputs = {label: _input_value(m, labels[label], value) for label, value in given}
+    inputs = {inp.label: _input_value(m, inp, value) for inp, value in chosen}
     if args.over:
         return _run_over(m, wf, inputs, params, target, args)
     inv = gi.workflows.invoke(
@@ -363,22 +385,18 @@ def _batch_items(m: GalaxyMagics, spec: str, *, wants_collection: bool) -> list[
 
 
 # ---------------------------------------------------------------------------- helpers
-def _check_label(wf: Workflow, label: str) -> WorkflowInput:
-    return _label_input(wf, label)
-
-
 def _label_input(wf: Workflow, label: str) -> WorkflowInput:
-    for i in wf.inputs:
-        if i.label == label:
-            return i
-    known = [i.label for i in wf.inputs]
-    close = difflib.get_close_matches(label, known, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise UsageError(
-        f"Workflow {wf.name!r} has no input labelled {label!r}.{hint} Its inputs: "
-        + ", ".join(f"{i.label} ({_kind(i)})" for i in wf.inputs)
-        + f". `%galaxy workflow {_quote(wf.name)}` shows them."
-    )
+    """The input ``label`` names: exactly, else with whitespace normalised (Workflow.input)."""
+    try:
+        return wf.input(label)
+    except InputLabelError as exc:
+        known = [i.label for i in wf.inputs]
+        close = difflib.get_close_matches(label, known, n=1)
+        hint = f" Did you mean {_quote(close[0])}?" if close and close[0] != label else ""
+        raise UsageError(
+            f"{exc}{hint} Quote labels with spaces: {_quote(known[0] if known else 'label')}=VALUE. "
+            f"`%galaxy workflow {_quote(wf.name)}` shows them."
+        ) from None
 
 
 def _input_value(m: GalaxyMagics, inp: WorkflowInput, value: str) -> Any:
@@ -389,28 +407,25 @@ def _input_value(m: GalaxyMagics, inp: WorkflowInput, value: str) -> Any:
                 f"Input {inp.label!r} takes a collection ({inp.collection_type or 'any'}); "
                 f"{value!r} is a dataset."
             )
+        if isinstance(item, Collection) and not collection_fits(inp.collection_type, item.collection_type):
+            raise UsageError(
+                f"Input {inp.label!r} takes a {inp.collection_type} collection; {value!r} is a "
+                f"{item.collection_type or 'collection'}."
+            )
         return item
     try:
-        return coerce(value, inp.parameter_type)
-    except ValueError:
-        raise UsageError(
-            f"Input {inp.label!r} takes {_article(inp.parameter_type or 'value')}; {value!r} is not one."
-        ) from None
+        return parameter_value(inp, value)
+    except BadParameterError as exc:
+        choices = inp.options or inp.suggestions
+        hint = f" Choices: {', '.join(map(_quote, map(_text, choices)))}." if choices else ""
+        raise UsageError(f"{exc}{hint}") from None
 
 
 def coerce(value: str, kind: str = "") -> Any:
     """Text from the magic line as the parameter type wants it (guessing when unknown)."""
-    low = value.lower()
-    if kind in ("boolean", "bool"):
-        if low not in ("true", "false", "yes", "no", "1", "0"):
-            raise ValueError(value)
-        return low in ("true", "yes", "1")
-    if kind in ("integer", "int"):
-        return int(value)
-    if kind == "float":
-        return float(value)
     if kind:
-        return value
+        return parameter_value(WorkflowInput(-1, "value", "parameter_input", parameter_type=kind), value)
+    low = value.lower()
     if low in ("true", "false"):
         return low == "true"
     for cast in (int, float):
@@ -476,14 +491,35 @@ def _kind(i: WorkflowInput) -> str:
 
 
 def _accepts(i: WorkflowInput) -> str:
-    if i.type == "parameter_input":
-        return ", ".join(map(str, i.options))
-    return ", ".join(i.formats)
+    """What an input takes: formats, choices, suggestions (any text allowed) and validators."""
+    if i.type != "parameter_input":
+        return ", ".join(i.formats)
+    parts = []
+    if i.options:
+        parts.append("one of " + ", ".join(map(_text, i.options)))
+    elif i.restrict_on_connections:
+        parts.append("a choice of the connected tool (not known: its tool is missing)")
+    if i.suggestions:
+        parts.append("e.g. " + ", ".join(map(_text, i.suggestions)) + " (or any text)")
+    for v in i.validators:
+        if v.get("type") == "in_range":
+            lo, hi = v.get("min"), v.get("max")
+            span = f"{'-inf' if lo is None else lo} to {'inf' if hi is None else hi}"
+            parts.append(v.get("message") or f"{'not ' if v.get('negate') else ''}{span}")
+        elif v.get("type") == "regex":
+            parts.append(v.get("message") or f"matching {v.get('expression')}")
+        elif v.get("message"):
+            parts.append(v["message"])
+    return "; ".join(parts)
 
 
-def _article(word: str) -> str:
-    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _quote(name: str) -> str:
-    return f'"{name}"' if " " in name else name
+    """``name`` as one word of a `%galaxy` line: double-quoted when it holds blanks, quotes or
+    nothing (inside, ``\\`` and ``"`` are escaped), so split_line gives it back unchanged."""
+    if name and not any(c.isspace() or c in "\"'\\#" for c in name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
