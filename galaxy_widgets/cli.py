@@ -60,6 +60,16 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number; give one from 1 to 65535") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port; give one from 1 to 65535, e.g. 8089")
+    return port
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="galaxy-widgets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("local", help="install, start, stop or check the local Galaxy")
     p.add_argument("action", choices=["install", "start", "stop", "status"])
     p.add_argument("--data-dir", default=None, help="where its database and files go")
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", type=_port, default=None, help="TCP port on 127.0.0.1 (1-65535)")
     p.add_argument("--prefix", default="", help="serve under a sub-path, e.g. /galaxy")
     p.add_argument("--profile", default="local", help="profile name to save (default: local)")
     p.add_argument("--no-profile", action="store_true", help="do not save a profile")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -14,12 +17,15 @@ from urllib3.util.retry import Retry
 from . import profiles
 from .errors import (
     AuthenticationError,
+    BadInputError,
     GalaxyAPIError,
     GalaxyConnectionError,
-    GalaxyError,
     GalaxyTimeoutError,
+    NotGalaxyError,
+    OutcomeUnknownError,
+    RedirectRefusedError,
 )
-from .urls import api_path, base_url
+from .urls import api_path, base_url, origin
 
 log = logging.getLogger("galaxy_widgets")
 
@@ -64,6 +70,34 @@ def make_retry(total: int) -> Retry:
     )
 
 
+class GalaxySession(requests.Session):
+    """A Session that follows redirects only within the configured Galaxy's origin.
+
+    requests strips ``Authorization`` on a host change but keeps custom headers such as
+    ``x-api-key``; so a redirect to another scheme, host or port is refused, never followed.
+    """
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+        self.origin = origin(base)
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        target = str(prepared_request.url)
+        if origin(target) != self.origin:
+            parts = urlsplit(target)
+            path = parts.path
+            cut = path.find("/api/")
+            suggest = f"{parts.scheme}://{parts.netloc}{path[:cut] if cut >= 0 else ''}"
+            raise RedirectRefusedError(
+                f"{self.base} redirected {response.request.method} {response.url.split('?', 1)[0]} to "
+                f"another server, {parts.scheme}://{parts.netloc}; the API key is only ever sent to "
+                f"{self.base}, so the redirect was not followed. If Galaxy now lives there, connect "
+                f"to its final URL (e.g. {suggest})."
+            )
+        super().rebuild_auth(prepared_request, response)
+
+
 class Galaxy:
     """A connection to one Galaxy server as one user.
 
@@ -84,29 +118,51 @@ class Galaxy:
         verify: bool | str = True,
     ) -> None:
         self.timeout = timeout
-        self.session = requests.Session()
-        self.session.verify = verify
-        self.session.headers["User-Agent"] = "galaxy-widgets"
-        self.session.headers["Accept"] = "application/json"
-        adapter = HTTPAdapter(max_retries=make_retry(retries), pool_maxsize=16)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.retries = retries
+        if url is not None and not str(url).strip():
+            raise BadInputError(
+                "The Galaxy URL is empty; give one like https://usegalaxy.org (or leave it out to use "
+                "GALAXY_URL or the default profile)."
+            )
+        if api_key is not None:
+            api_key = profiles.clean_key(api_key, "the api_key argument")
         self.history_id: str | None = None
         if email is not None or password is not None:
             if not (url and email and password):
-                raise GalaxyError("Logging in needs url, email and password together.")
+                raise BadInputError("Logging in needs url, email and password together.")
             self.url = base_url(url)
+            self.session = self._new_session(verify)
             api_key = self._baseauth(email, password)
             self.source = f"login as {email}"
         else:
             creds = profiles.resolve(url, api_key, profile)
             self.url = base_url(creds.url)
+            self.session = self._new_session(verify)
             api_key = creds.api_key
             self.source = creds.source
             self.history_id = creds.history_id
-        self.session.auth = APIKeyAuth(api_key)
+        self.session.auth = APIKeyAuth(profiles.clean_key(api_key, self.source))
+
+    def _new_session(self, verify: bool | str) -> GalaxySession:
+        session = GalaxySession(self.url)
+        session.verify = verify
+        session.headers["User-Agent"] = "galaxy-widgets"
+        session.headers["Accept"] = "application/json"
+        adapter = HTTPAdapter(max_retries=make_retry(self.retries), pool_maxsize=16)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     # ------------------------------------------------------------------ basics
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for one HTTP answer (per try)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        self._timeout = check_timeout(value)
+
     def __repr__(self) -> str:
         return f"Galaxy({self.url!r})"
 
@@ -149,46 +205,100 @@ class Galaxy:
         :class:`GalaxyConnectionError`. ``what`` names the thing looked up, for error messages.
         """
         method = method.upper()
-        url = f"{self.api_url}/{api_path(path)}"
-        try:
-            resp = self.session.request(
-                method,
-                url,
-                params=_clean_params(params),
-                json=json,
-                data=data,
-                headers=headers,
-                stream=stream,
-                timeout=timeout or self.timeout,
-                auth=auth,
-            )
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            if not _timed_out(exc):
-                raise GalaxyConnectionError(
-                    f"Could not reach {self.url} ({type(exc).__name__}) for {method} {url}; "
-                    "check the URL, your network, and that the server is up."
-                ) from None if _hides_key(exc, self) else exc
-            unsafe = (
-                " It was not resent: the server may still carry it out, so check (e.g. the history) "
-                "before trying again."
-                if method not in IDEMPOTENT
-                else ""
-            )
-            raise GalaxyTimeoutError(
-                f"{method} {url} got no answer within {timeout or self.timeout:.0f} s; "
-                f"the server may be busy (raise the timeout) or down.{unsafe}"
-            ) from None if _hides_key(exc, self) else exc
-        log.debug("%s %s -> %s", method, resp.url, resp.status_code)
+        url = self._url(path)
+        per_try = timeout or self.timeout
+        safe = method in IDEMPOTENT
+        started = time.monotonic()
+        body_tries = 1 + (self.retries if safe and not stream else 0)
+        for attempt in range(body_tries):
+            try:
+                resp = self.session.request(
+                    method,
+                    url,
+                    params=_clean_params(params),
+                    json=json,
+                    data=data,
+                    headers=headers,
+                    stream=stream,
+                    timeout=per_try,
+                    auth=auth,
+                )
+                break
+            except (
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
+                # the answer started, then broke off (a reset or a truncated body)
+                if attempt + 1 < body_tries:
+                    log.debug("%s %s: answer broke off (%s); retrying", method, url, type(exc).__name__)
+                    time.sleep(min(0.5 * 2**attempt, 4.0) * _backoff(self))
+                    continue
+                raise self._lost(method, url, exc, sent=True, tries=attempt + 1) from None
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                tries = 1 + (self.retries if safe else 0)
+                if _timed_out(exc):
+                    raise GalaxyTimeoutError(
+                        f"{method} {url} got no answer in {time.monotonic() - started:.0f} s "
+                        f"({tries} tr{'y' if tries == 1 else 'ies'} of {per_try:g} s each); the server "
+                        "may be busy (raise the timeout) or down." + ("" if safe else _NOT_RESENT)
+                    ) from None if _hides_key(exc, self) else exc
+                raise self._lost(method, url, exc, sent=_was_sent(exc), tries=tries) from (
+                    None if _hides_key(exc, self) else exc
+                )
+        log.debug("%s %s -> %s", method, resp.url.split("?", 1)[0], resp.status_code)
         if resp.status_code >= 400:
             raise _api_error(resp, method, what)
         if raw or stream:
             return resp
         if not resp.content:
             return None
+        kind = resp.headers.get("Content-Type", "")
+        if "html" in kind:
+            raise NotGalaxyError(_not_galaxy(url, kind))
         try:
             return resp.json()
         except ValueError:
+            if "json" in kind:
+                raise NotGalaxyError(_not_galaxy(url, f"{kind} that is not valid JSON")) from None
             return resp.text
+
+    def _url(self, path: str) -> str:
+        """The full URL of an API path; refuses paths naming another server or climbing out."""
+        text = str(path).strip()
+        if text.startswith("//") or "://" in text:
+            netloc = urlsplit(text if "://" in text else f"http:{text}").netloc
+            if netloc.lower() != urlsplit(self.url).netloc.lower():
+                raise BadInputError(
+                    f"The API path {text!r} names another server ({netloc}); give a path under "
+                    f"{self.api_url}, e.g. 'histories' or '/api/histories'."
+                )
+        rel = api_path(text)
+        if any(seg in (".", "..") for seg in rel.split("?", 1)[0].split("/")):
+            raise BadInputError(
+                f"The API path {text!r} has a '.' or '..' segment; give the path under /api as it is, "
+                "e.g. 'datasets/ID'."
+            )
+        return f"{self.api_url}/{rel}"
+
+    def _lost(
+        self, method: str, url: str, exc: Exception, *, sent: bool, tries: int
+    ) -> GalaxyConnectionError:
+        """The error for a request whose answer never came (or came broken)."""
+        why = type(exc).__name__
+        if sent and method not in IDEMPOTENT:
+            return OutcomeUnknownError(
+                f"{method} {url} reached the server, but its answer was lost ({why}). It may have been "
+                "done: look (e.g. at the history) before you try again; it was not resent."
+            )
+        if sent:
+            return GalaxyConnectionError(
+                f"{method} {url}: the answer broke off ({why}), {tries} time(s); the server or a proxy "
+                "in front of it dropped the connection. Try again later, or ask its admin."
+            )
+        return GalaxyConnectionError(
+            f"Could not reach {self.url} ({why}) for {method} {url}; check the URL, your network, and "
+            "that the server is up."
+        )
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """GET ``/api/<path>`` (Galaxy's "display")."""
@@ -283,6 +393,52 @@ class Galaxy:
         self.close()
 
 
+_NOT_RESENT = (
+    " It was not resent: the server may still carry it out, so check (e.g. the history) before trying again."
+)
+
+
+def check_timeout(value: Any) -> float:
+    """A timeout in seconds: a number above 0."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise BadInputError(f"timeout must be a number of seconds above 0, e.g. timeout=60, not {value!r}.")
+    return float(value)
+
+
+def _backoff(gi: Galaxy) -> float:
+    """The adapters' backoff factor over the default 0.5 (tests set it to 0)."""
+    adapter = gi.session.adapters.get("https://") or gi.session.adapters.get("http://")
+    retry = getattr(adapter, "max_retries", None)
+    return float(getattr(retry, "backoff_factor", 0.5)) / 0.5 if retry else 1.0
+
+
+def _was_sent(exc: Exception) -> bool:
+    """False when the request never left (refused, DNS, TLS, connect timeout); True otherwise."""
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+    if isinstance(
+        exc, requests.exceptions.SSLError | requests.exceptions.ProxyError | requests.ConnectTimeout
+    ):
+        return False
+    reason: Any = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _not_galaxy(url: str, got: str) -> str:
+    return (
+        f"{url.split('?', 1)[0]} did not answer like a Galaxy API (got {got.split(';', 1)[0] or got}); check "
+        "the URL: it should be the Galaxy's own address (with its path prefix, if any), not a login page "
+        "or a proxy in front of it."
+    )
+
+
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not params:
         return None
@@ -317,11 +473,19 @@ def _hides_key(exc: Exception, gi: Galaxy) -> bool:
 
 def _api_error(resp: requests.Response, method: str, what: str) -> GalaxyAPIError:
     err_msg, err_code, body = "", None, None
+    kind = resp.headers.get("Content-Type", "")
     try:
         body = resp.json()
     except ValueError:
         body = resp.text[:2000]
-    if isinstance(body, dict):
+    hint = None
+    if "html" in kind:  # a proxy's or a web server's page, not Galaxy's API
+        err_msg = f"this URL did not answer like a Galaxy API (got {kind.split(';', 1)[0]})"
+        hint = (
+            "Check the URL: it should be the Galaxy's own address (with its path prefix, if any), "
+            "and the path one of its API's."
+        )
+    elif isinstance(body, dict):
         err_msg = str(body.get("err_msg") or body.get("detail") or "")
         err_code = body.get("err_code")
     elif isinstance(body, str):
@@ -330,7 +494,6 @@ def _api_error(resp: requests.Response, method: str, what: str) -> GalaxyAPIErro
     cls = GalaxyAPIError.from_status(resp.status_code)
     if resp.status_code == 401 and not err_msg:
         err_msg = "not authenticated"
-    hint = None
     if cls is AuthenticationError and what == "Login":
         err_msg = err_msg or "wrong email or password"
         hint = "Check the email (or username) and password."

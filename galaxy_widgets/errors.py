@@ -17,6 +17,28 @@ class GalaxyTimeoutError(GalaxyConnectionError):
     """The server did not answer within the timeout."""
 
 
+class OutcomeUnknownError(GalaxyConnectionError):
+    """A request that is not safe to repeat (a POST) was sent, but its answer was lost.
+
+    The server may have carried it out: look (e.g. at the history) before trying again.
+    ``found`` holds what a look-up for the user turned up, if one was made.
+    """
+
+    found: object = None
+
+
+class NotGalaxyError(GalaxyConnectionError):
+    """The URL answered, but not like a Galaxy API (an HTML login page, a proxy's error page)."""
+
+
+class RedirectRefusedError(GalaxyConnectionError):
+    """The server redirected to another origin; the API key is sent to the configured one only."""
+
+
+class BadInputError(GalaxyError, ValueError):
+    """An argument cannot be right (an empty URL, a malformed id, a zero timeout, ...)."""
+
+
 class GalaxyAPIError(GalaxyError):
     """Galaxy answered with an error status.
 

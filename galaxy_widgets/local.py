@@ -19,7 +19,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,9 +119,9 @@ class ServerState:
     port: int
     prefix: str
     pid: int
-    api_key: str = ""
-    admin_password: str = ""
-    bootstrap_key: str = ""  # the config's admin-only key; it cannot act as a user
+    api_key: str = field(default="", repr=False)
+    admin_password: str = field(default="", repr=False)
+    bootstrap_key: str = field(default="", repr=False)  # the config's admin-only key; it cannot act as a user
 
 
 def _free_port() -> int:
@@ -131,11 +131,23 @@ def _free_port() -> int:
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
+    """Write ``text`` to a file only the user can read (mode 0600 from creation, replaced atomically)."""
+    _private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` 0700 if missing (parents as the umask says)."""
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
 
 
 class LocalGalaxy:
@@ -202,6 +214,8 @@ class LocalGalaxy:
         site = next((venv / "lib").glob("python3*/site-packages"))
         bundled = site / "galaxy" / "tools" / "bundled"
         d = self.data_dir
+        _private_dir(d)  # it holds the database, the config with its keys, and the users' data
+        os.chmod(d, 0o700)
         for sub in ("files", "tmp", "jobs", "config"):
             (d / sub).mkdir(parents=True, exist_ok=True)
         tools_conf = d / "config" / "tool_conf.xml"
@@ -245,7 +259,7 @@ class LocalGalaxy:
         if self.prefix:
             lines["galaxy_url_prefix"] = self.prefix
         config = d / "config" / "galaxy.yml"
-        config.write_text("galaxy:\n" + "".join(f"  {k}: {v}\n" for k, v in lines.items()))
+        _write_private(config, "galaxy:\n" + "".join(f"  {k}: {v}\n" for k, v in lines.items()))
         return config
 
     # -- lifecycle

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import paths
-from .errors import GalaxyError
+from .errors import BadInputError, GalaxyError
 
 
 @dataclass(frozen=True)
@@ -30,16 +32,62 @@ def profiles_file() -> Path:
     return paths.config_dir() / "profiles.json"
 
 
+def clean_key(key: Any, source: str) -> str:
+    """The key without surrounding whitespace (a newline from a file or env var); refuses an empty
+    key or one with whitespace inside. Messages never contain the key."""
+    if not isinstance(key, str):
+        raise BadInputError(
+            f"The API key from {source} is a {type(key).__name__}, not text; give it as a str."
+        )
+    key = key.strip()
+    if not key:
+        raise BadInputError(
+            f"The API key from {source} is empty; copy it from User > Preferences > Manage API Key in Galaxy."
+        )
+    if any(c.isspace() or not c.isprintable() or not c.isascii() for c in key):
+        raise BadInputError(
+            f"The API key from {source} has a space, line break or other unprintable character inside it; "
+            "copy it again from User > Preferences > Manage API Key (it is one word of letters and digits)."
+        )
+    return key
+
+
 def _load() -> dict:
+    path = profiles_file()
     try:
-        data = json.loads(profiles_file().read_text())
+        data = json.loads(path.read_text())
     except FileNotFoundError:
         return {"default": None, "profiles": {}}
     except ValueError as exc:
-        raise GalaxyError(f"{profiles_file()} is not valid JSON ({exc}); fix or delete it.") from exc
+        raise GalaxyError(f"{path} is not valid JSON ({exc}); fix or delete it.") from None
+    problem = _shape_problem(data)
+    if problem:
+        raise GalaxyError(
+            f"{path} is not a galaxy-widgets profiles file ({problem}); fix it, or delete it and save "
+            'your profiles again. It should look like {"default": "NAME", "profiles": {"NAME": '
+            '{"url": "https://...", "api_key": "..."}}}.'
+        )
     data.setdefault("profiles", {})
     data.setdefault("default", None)
     return data
+
+
+def _shape_problem(data: Any) -> str:
+    """What is wrong with a parsed profiles file ("" if nothing)."""
+    if not isinstance(data, dict):
+        return f"the top level is a {type(data).__name__}, not an object"
+    profs = data.get("profiles", {})
+    if not isinstance(profs, dict):
+        return f"'profiles' is a {type(profs).__name__}, not an object"
+    if not isinstance(data.get("default"), str | None):
+        return "'default' is not a profile name"
+    for name, p in profs.items():
+        if not isinstance(p, dict):
+            return f"profile {name!r} is a {type(p).__name__}, not an object"
+        for field_name in ("url", "api_key"):
+            if not isinstance(p.get(field_name), str):
+                return f"profile {name!r} has no {field_name} text"
+    return ""
 
 
 def list_profiles() -> dict[str, str]:
@@ -58,13 +106,25 @@ def save_profile(name: str, url: str, api_key: str, *, default: bool = False) ->
     if default or not data["default"]:
         data["default"] = name
     path = profiles_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=1)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    private_dir(path.parent)
+    # mkstemp creates the file 0600 (and new: never an old file with wider rights) before the key
+    # is written into it
+    fd, tmp = tempfile.mkstemp(prefix=".profiles.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def private_dir(path: Path) -> Path:
+    """Make ``path`` (and missing parents) with the last one 0700, as the package's config dir is."""
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
     return path
 
 
@@ -94,10 +154,19 @@ def resolve(url: str | None = None, api_key: str | None = None, profile: str | N
         if p is None:
             known = ", ".join(list_profiles()) or "none saved yet"
             raise GalaxyError(f"No profile named {profile!r} (known: {known}).")
+        if url and not api_key and not _same_server(url, p["url"]):
+            # a profile's key goes to that profile's server only
+            raise GalaxyError(
+                f"Profile {profile!r} is for {p['url']}, not {url}; its key is only sent there. To use "
+                f"a key with {url}, give it explicitly (api_key=..., or --key-env VAR in the magics)."
+            )
         return Credentials(url or p["url"], api_key or p["api_key"], f"profile {profile}")
     if url and api_key:
         return Credentials(url, api_key, "arguments")
-    if env.get("GALAXY_API_KEY") and (url or env.get("GALAXY_URL")):
+    env_url = env.get("GALAXY_URL")
+    # an environment key pairs with GALAXY_URL: never sent to another URL given in code
+    pairs = bool(url or env_url) and (not url or not env_url or _same_server(url, env_url))
+    if env.get("GALAXY_API_KEY") and pairs:
         return Credentials(url or env["GALAXY_URL"], api_key or env["GALAXY_API_KEY"], "environment")
     data = _load()
     if url:
@@ -108,7 +177,7 @@ def resolve(url: str | None = None, api_key: str | None = None, profile: str | N
         p = data["profiles"][data["default"]]
         return Credentials(p["url"], api_key or p["api_key"], f"profile {data['default']}")
     # Inside a Galaxy Jupyter interactive tool.
-    if env.get("API_KEY") and (url or env.get("GALAXY_URL")):
+    if env.get("API_KEY") and pairs:
         return Credentials(
             url or env["GALAXY_URL"],
             api_key or env["API_KEY"],

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from .errors import GalaxyError
+from .errors import BadInputError
 
 
 def base_url(url: str) -> str:
     """``https://host/galaxy/api/`` -> ``https://host/galaxy`` (scheme added if missing)."""
     url = url.strip()
     if not url:
-        raise GalaxyError("The Galaxy URL is empty; give one like https://usegalaxy.org.")
+        raise BadInputError("The Galaxy URL is empty; give one like https://usegalaxy.org.")
     if "://" not in url:
         url = ("http://" if url.startswith(("localhost", "127.")) else "https://") + url
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise GalaxyError(f"{url!r} is not an http(s) URL; give one like https://usegalaxy.org.")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInputError(f"{url!r} is not an http(s) URL; give one like https://usegalaxy.org.")
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range or not a number
+    except ValueError:
+        raise BadInputError(
+            f"{url!r} has a bad port; give one from 1 to 65535, like http://127.0.0.1:8080."
+        ) from None
     path = parts.path.rstrip("/")
     if path.endswith("/api"):
         path = path[: -len("/api")]
@@ -36,3 +42,19 @@ def api_path(path: str) -> str:
     path = "/" + path.lstrip("/")
     marker = path.find("/api/")
     return path[marker + len("/api/") :] if marker >= 0 else path.lstrip("/")
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)``: where a key may go. ``https://h`` and ``https://h:443`` are one origin."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or (443 if scheme == "https" else 80)
+
+
+def segment(value: object) -> str:
+    """One path segment, quoted: ``'../users'`` becomes ``'..%2Fusers'`` and cannot climb out."""
+    return quote(str(value), safe="")

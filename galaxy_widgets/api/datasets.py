@@ -13,6 +13,7 @@ from ..errors import DownloadError, GalaxyConnectionError, JobFailedError
 from ..filters import Filters, to_params
 from ..records import ERROR_DATASET_STATES, Dataset
 from ._base import Resource, poll
+from .histories import id_segment
 
 CHUNK = 1024 * 1024  # 1 MiB: measured to keep pace with curl; 4 KB halves the speed
 Progress = Callable[[int, int | None], None]
@@ -21,7 +22,7 @@ Progress = Callable[[int, int | None], None]
 class Datasets(Resource):
     def show(self, dataset_id: str) -> Dataset:
         """Full details: name, state, extension, size, column names/types, peek, ..."""
-        data = self._gi.get(f"datasets/{dataset_id}", what=f"Dataset {dataset_id}")
+        data = self._gi.get(f"datasets/{id_segment(dataset_id, 'dataset')}", what=f"Dataset {dataset_id}")
         return Dataset.from_api(data)
 
     def list(
@@ -51,7 +52,10 @@ class Datasets(Resource):
     def preview(self, dataset_id: str, lines: int = 10) -> list[str]:
         """The first ``lines`` lines, reading no more of the file than needed."""
         resp = self._gi.request(
-            "GET", f"datasets/{dataset_id}/display", stream=True, what=f"Dataset {dataset_id}"
+            "GET",
+            f"datasets/{id_segment(dataset_id, 'dataset')}/display",
+            stream=True,
+            what=f"Dataset {dataset_id}",
         )
         out: list[str] = []
         try:
@@ -91,7 +95,11 @@ class Datasets(Resource):
     def _display(self, dataset_id: str, to_ext: str | None) -> Any:
         params = {"to_ext": to_ext} if to_ext else None
         return self._gi.request(
-            "GET", f"datasets/{dataset_id}/display", params=params, stream=True, what=f"Dataset {dataset_id}"
+            "GET",
+            f"datasets/{id_segment(dataset_id, 'dataset')}/display",
+            params=params,
+            stream=True,
+            what=f"Dataset {dataset_id}",
         )
 
     def content(self, dataset_id: str) -> bytes:
@@ -121,6 +129,7 @@ class Datasets(Resource):
         final name.
         """
         target = Path(path)
+        _check_target(target)
         resp = self._display(dataset_id, to_ext)
         try:
             if target.is_dir():
@@ -177,11 +186,23 @@ class Datasets(Resource):
             body["datatype"] = extension
         if visible is not None:
             body["visible"] = visible
-        self._gi.put(f"datasets/{dataset_id}", json=body, what=f"Dataset {dataset_id}")
+        self._gi.put(f"datasets/{id_segment(dataset_id, 'dataset')}", json=body, what=f"Dataset {dataset_id}")
         return self.show(dataset_id)
 
     def delete(self, dataset_id: str, *, purge: bool = False) -> None:
-        self._gi.delete(f"datasets/{dataset_id}", json={"purge": purge}, what=f"Dataset {dataset_id}")
+        path = f"datasets/{id_segment(dataset_id, 'dataset')}"
+        self._gi.delete(path, json={"purge": purge}, what=f"Dataset {dataset_id}")
+
+
+def _check_target(target: Path) -> None:
+    """Refuse, before anything is fetched, a target that cannot be written: one under a file."""
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise DownloadError(
+                    f"Cannot save to {target}: {parent} is a file, not a folder; choose another path."
+                )
+            return
 
 
 def _is_network_error(exc: BaseException) -> bool:

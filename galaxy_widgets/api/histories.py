@@ -3,22 +3,56 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..errors import GalaxyError, NotFoundError
-from ..filters import Filters, parse_filter_text, to_params
+from ..errors import (
+    BadInputError,
+    BadRequestError,
+    ForbiddenError,
+    GalaxyError,
+    NotFoundError,
+    OutcomeUnknownError,
+)
+from ..filters import Filters, FilterSyntaxError, parse_filter_text, to_params
 from ..records import Collection, Dataset, History, item_from_api
+from ..urls import segment
 from ._base import Resource
 
 HISTORY_KEYS = "id,name,count,size,update_time,create_time,tags,deleted,purged,annotation"
+#: What Galaxy's encoded ids look like. Use :func:`is_encoded_id` / :func:`id_segment`, not this.
 ENCODED_ID = re.compile(r"^[0-9a-f]{16,}$")
 STATS_ACCEPT = "application/vnd.galaxy.history.contents.stats+json"
+#: The largest hid a filter may name (Galaxy stores hids as 32-bit integers).
+MAX_HID = 2**31 - 1
 
 
 class ItemLookupError(GalaxyError, LookupError):
     """A hid, id or name did not name exactly one history item."""
+
+
+def is_encoded_id(text: Any) -> bool:
+    """True if ``text`` looks like a Galaxy encoded id (16+ lowercase hex digits).
+
+    Galaxy encodes every table's integer ids with one secret, so a dataset, a collection, a history
+    and a job may share an encoded id: this says nothing about which kind of object it names.
+    """
+    return isinstance(text, str) and bool(ENCODED_ID.match(text))
+
+
+def id_segment(value: Any, kind: str = "item") -> str:
+    """An id as a URL path segment, checked at the API edge: ``'../users/current'`` is refused,
+    never sent (and every segment is quoted, so nothing can climb out of its resource)."""
+    if not is_encoded_id(value):
+        shown = repr(value) if len(repr(value)) < 80 else repr(value)[:77] + "..."
+        raise BadInputError(
+            f"{shown} is not a {kind} id: Galaxy ids are 16 or more hex digits, like 1cd8e2f6b131e891. "
+            f"Copy the id from Galaxy or from a record's .id."
+        )
+    return segment(value)
 
 
 @dataclass(frozen=True)
@@ -59,6 +93,8 @@ class ContentsQuery:
         page_size: int = 100,
         iter_page_size: int = 500,
     ) -> None:
+        if page_size < 1 or iter_page_size < 1:
+            raise BadInputError(f"page_size must be 1 or more, not {min(page_size, iter_page_size)}.")
         self._gi = gi
         self.iter_page_size = iter_page_size
         self.history_id = history_id
@@ -80,8 +116,10 @@ class ContentsQuery:
     def page(self, number: int = 0, size: int | None = None) -> Page:
         """Page ``number`` (from 0) and the total number of matches, in one request."""
         limit = size or self.page_size
+        if limit < 1 or number < 0:
+            raise BadInputError(f"Page {number} of size {limit}: pages count from 0 and hold 1 item or more.")
         data = self._gi.get(
-            f"histories/{self.history_id}/contents",
+            f"histories/{id_segment(self.history_id, 'history')}/contents",
             params=self._params(number * limit, limit),
             headers={"Accept": STATS_ACCEPT},
             what=f"History {self.history_id}",
@@ -153,18 +191,26 @@ class Histories(Resource):
 
     def show(self, history_id: str) -> History:
         data = self._gi.get(
-            f"histories/{history_id}", params={"keys": HISTORY_KEYS}, what=f"History {history_id}"
+            f"histories/{id_segment(history_id, 'history')}",
+            params={"keys": HISTORY_KEYS},
+            what=f"History {history_id}",
         )
         return History.from_api(data)
 
     def get(self, spec: str | History) -> History:
-        """A history by id or exact name (the newest if several share the name)."""
+        """A history by id or exact name (the newest if several share the name).
+
+        A name that looks like an id (``deadbeefdeadbeef``) is looked up as a name when no history
+        has that id.
+        """
         if isinstance(spec, History):
             return spec
-        if ENCODED_ID.match(spec):
+        if not isinstance(spec, str) or not spec.strip():
+            raise BadInputError("Say which history: give its name or id (histories.list() lists them).")
+        if is_encoded_id(spec):
             try:
                 return self.show(spec)
-            except NotFoundError:
+            except (NotFoundError, BadRequestError, ForbiddenError):  # 400 "Wrong id": not an id after all
                 pass
         matches = [h for h in self.list(spec) if h.name == spec]
         if not matches:
@@ -172,8 +218,36 @@ class Histories(Resource):
         return matches[0]
 
     def create(self, name: str = "Unnamed history") -> History:
-        data = self._gi.post("histories", json={"name": name})
+        """A new history. If the answer is lost, the error names the history it may have made."""
+        started = datetime.now(timezone.utc)
+        try:
+            data = self._gi.post("histories", json={"name": name})
+        except OutcomeUnknownError as exc:
+            made = self._made_since(name, started - timedelta(minutes=1))
+            more = (
+                f" A history {name!r} was created at {made.raw.get('create_time', '')[:19]} UTC "
+                f"({made.id}): most likely this one; use it rather than creating another."
+                if made
+                else f" No history named {name!r} was created in the last minute, so far."
+            )
+            lost = OutcomeUnknownError(f"{exc}{more}")
+            lost.found = made
+            raise lost from None
         return History.from_api(data)
+
+    def _made_since(self, name: str, since: datetime) -> History | None:
+        """The newest history called ``name`` created after ``since`` (for a POST whose answer was lost)."""
+        for attempt in range(3):
+            try:
+                found = [h for h in self.list(name, limit=20, order="create_time-dsc") if h.name == name]
+            except GalaxyError:
+                found = []
+            for h in found:
+                created = _when(h.raw.get("create_time"))
+                if created is not None and created >= since:
+                    return h
+            time.sleep(0.5 * (attempt + 1))
+        return None
 
     def update(
         self,
@@ -191,7 +265,9 @@ class Histories(Resource):
             body["tags"] = list(tags)
         if annotation is not None:
             body["annotation"] = annotation
-        self._gi.put(f"histories/{history_id}", json=body, what=f"History {history_id}")
+        self._gi.put(
+            f"histories/{id_segment(history_id, 'history')}", json=body, what=f"History {history_id}"
+        )
         return self.show(history_id)
 
     def rename(self, history_id: str, name: str) -> History:
@@ -205,7 +281,7 @@ class Histories(Resource):
     def delete(self, history_id: str, *, purge: bool = False) -> None:
         """Delete (or purge: frees disk, can take minutes for a big history)."""
         self._gi.delete(
-            f"histories/{history_id}",
+            f"histories/{id_segment(history_id, 'history')}",
             params={"purge": purge},
             what=f"History {history_id}",
             timeout=max(self._gi.timeout, 600) if purge else None,
@@ -214,7 +290,9 @@ class Histories(Resource):
     def state(self, history_id: str) -> dict[str, Any]:
         """``{"state": "ok", "counts": {"ok": 3, "running": 1, ...}}``: the job-state summary."""
         data = self._gi.get(
-            f"histories/{history_id}", params={"keys": "state,state_details"}, what=f"History {history_id}"
+            f"histories/{id_segment(history_id, 'history')}",
+            params={"keys": "state,state_details"},
+            what=f"History {history_id}",
         )
         counts = {k: v for k, v in (data.get("state_details") or {}).items() if v}
         return {"state": data.get("state"), "counts": counts}
@@ -234,32 +312,36 @@ class Histories(Resource):
         filters = parse_filter_text(filter) if filter is not None or q is None else []
         if q:
             filters = [*(f for f in filters if f[0].split("-")[0] not in {k.split("-")[0] for k, _ in q}), *q]
+        _check_filters(filters)
         return ContentsQuery(self._gi, history_id, filters, order=order, keys=keys, page_size=page_size)
 
-    def resolve(self, history_id: str | None, spec: Any) -> Dataset | Collection:
-        """One history item from a hid (``12`` or ``#12``), an encoded id, or ``name:...``."""
+    def resolve(self, history_id: str | None, spec: Any, kind: str | None = None) -> Dataset | Collection:
+        """THE id resolver: one history item from a record, a hid (``12`` or ``#12``), an encoded id
+        or ``name:...``.
+
+        Galaxy encodes dataset and collection ids alike, so an id is resolved knowing its kind: from
+        ``kind`` (``"dataset"`` or ``"collection"``), else from the current history's contents (where
+        the type is known), else by trying both kinds and refusing if both exist. Never a guess.
+        """
         if isinstance(spec, Dataset | Collection):
             return spec
+        if kind not in (None, "dataset", "collection"):
+            raise BadInputError(f"kind is 'dataset' or 'collection', not {kind!r}.")
         text = str(spec).strip()
+        if not text:
+            raise ItemLookupError("Say which item: a hid (12 or #12), an id, or name:NAME.")
         hid = text[1:] if text.startswith("#") else text
         if hid.isdigit():
             if not history_id:
                 raise ItemLookupError(f"#{hid} needs a current history; choose one first.")
+            if int(hid) > MAX_HID:
+                raise ItemLookupError(f"#{hid} is not a hid: hids are whole numbers up to {MAX_HID}.")
             found = self.contents(history_id, f"hid:{hid} deleted:false visible:any").all()
             if not found:
                 raise ItemLookupError(f"No item #{hid} in history {history_id}.")
             return self._full(found[0])
-        if ENCODED_ID.match(text):
-            for manager in (self._gi.datasets, self._gi.collections):
-                try:
-                    return manager.show(text)
-                except NotFoundError:
-                    continue
-                except GalaxyError as exc:  # a dataset id looked up as a collection may give 400
-                    if getattr(exc, "status", None) in (400, 403):
-                        continue
-                    raise
-            raise ItemLookupError(f"No dataset or collection with id {text!r}.")
+        if is_encoded_id(text):
+            return self._by_id(history_id, text, kind)
         name = text[5:] if text.startswith("name:") else text
         if not history_id:
             raise ItemLookupError(f"Finding {name!r} by name needs a current history; choose one first.")
@@ -273,7 +355,65 @@ class Histories(Resource):
             raise ItemLookupError(f"{name!r} matches {len(matches)} items ({listing}); use a hid instead.")
         return self._full(matches[0])
 
+    def _by_id(self, history_id: str | None, item_id: str, kind: str | None) -> Dataset | Collection:
+        """An item by encoded id, its kind known (see :meth:`resolve`)."""
+        if kind == "dataset":
+            return self._gi.datasets.show(item_id)
+        if kind == "collection":
+            return self._gi.collections.show(item_id)
+        if history_id:
+            here = self.contents(
+                history_id,
+                q=[("type_id-in", f"dataset-{item_id},dataset_collection-{item_id}")],
+                order="hid-dsc",
+            ).all()
+            if len(here) == 1:
+                return self._full(here[0])
+            if len(here) > 1:
+                listing = " and ".join(f"#{i.hid} {i.name!r}" for i in here)
+                raise ItemLookupError(
+                    f"Id {item_id} names both a dataset and a collection in this history ({listing}); "
+                    "use the hid instead."
+                )
+        found: list[Dataset | Collection] = []
+        for manager in (self._gi.datasets, self._gi.collections):
+            try:
+                found.append(manager.show(item_id))
+            except (NotFoundError, BadRequestError, ForbiddenError):  # not that kind (or not yours)
+                continue
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ItemLookupError(f"No dataset or collection with id {item_id!r}.")
+        raise ItemLookupError(
+            f"Id {item_id} is not in the current history, and Galaxy has both a dataset and a collection "
+            "with that id (ids do not say their kind). Choose the history that holds it and use its hid, "
+            "or say which kind: resolve(..., kind='dataset' or 'collection')."
+        )
+
     def _full(self, item: Dataset | Collection) -> Dataset | Collection:
         if isinstance(item, Collection):
             return self._gi.collections.show(item.id)
         return self._gi.datasets.show(item.id)
+
+
+def _check_filters(filters: Filters) -> None:
+    """Refuse filter values the server would choke on (a 500 is not the user's fault, a bad hid is)."""
+    for key, value in filters:
+        if key.split("-", 1)[0] == "hid":
+            text = str(value).strip()
+            if not text.lstrip("-").isdigit() or abs(int(text)) > MAX_HID:
+                raise FilterSyntaxError(
+                    f"hid filter {key}={value!r}: a hid is a whole number up to {MAX_HID}; e.g. hid>3."
+                )
+
+
+def _when(text: str | None) -> datetime | None:
+    """Galaxy's ISO time (UTC, often without a zone) as an aware datetime."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)

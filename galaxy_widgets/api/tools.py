@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import BadInputError
 from ..records import Collection, Dataset, Job, Tool
+from ..urls import segment
 from ._base import Resource
+
+DATA_TYPES = frozenset({"data", "data_collection"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,57 @@ def _as_input(value: Any, param_type: str | None) -> Any:
     return value
 
 
+def _walk(inputs: list[dict[str, Any]], prefix: str, always: bool, out: dict[str, tuple[str, bool]]) -> None:
+    """Flat input name (``sec|x``, ``rep_0|x`` as ``rep_N|x``) -> (type, required-and-always-present)."""
+    for i in inputs:
+        kind, name = i.get("type", ""), i.get("name") or ""
+        if kind == "section":
+            _walk(i.get("inputs") or [], f"{prefix}{name}|", always, out)
+        elif kind == "repeat":
+            _walk(i.get("inputs") or [], f"{prefix}{name}_N|", False, out)
+        elif kind == "conditional":
+            if i.get("test_param"):
+                _walk([i["test_param"]], f"{prefix}{name}|", False, out)
+            for case in i.get("cases") or ():
+                _walk(case.get("inputs") or [], f"{prefix}{name}|", False, out)
+        elif name:
+            out[f"{prefix}{name}"] = (kind, always and kind in DATA_TYPES and not i.get("optional"))
+
+
+def check_inputs(tool: Tool, inputs: Mapping[str, Any]) -> None:
+    """Refuse unknown input names and missing required data inputs before anything is run.
+
+    Galaxy itself fills a required data input that was not given with the history's newest
+    dataset, and ignores a misspelled name: either runs the tool on the wrong data without a word.
+    """
+    known: dict[str, tuple[str, bool]] = {}
+    _walk(tool.raw.get("inputs") or [], "", True, known)
+    leaves = {name.rsplit("|", 1)[-1] for name in known}
+    given = set()
+    for key in inputs:
+        flat = re.sub(r"_\d+\|", "_N|", str(key))
+        leaf = flat.rsplit("|", 1)[-1]
+        if flat not in known and leaf not in leaves:
+            close = difflib.get_close_matches(leaf, sorted(leaves), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            listing = ", ".join(sorted(known)) or "none"
+            raise BadInputError(f"Tool {tool.id} has no input {key!r}.{hint} Its inputs: {listing}.")
+        given.update({flat, leaf})
+    missing = [
+        n
+        for n, (_, required) in known.items()
+        if required and n not in given and n.rsplit("|", 1)[-1] not in given
+    ]
+    if missing:
+        kinds = ", ".join(
+            f"{n!r} ({'a collection' if known[n][0] == 'data_collection' else 'a dataset'})" for n in missing
+        )
+        raise BadInputError(
+            f"Tool {tool.id} needs input {kinds}, which was not given. Give it (NAME=ITEM in `%galaxy tool`, "
+            "or in inputs=) so Galaxy does not pick the history's newest dataset by itself."
+        )
+
+
 class Tools(Resource):
     def list(self, search: str | None = None) -> list[Tool]:
         """Installed tools; ``search`` filters on the server (by name, id, description)."""
@@ -57,7 +114,9 @@ class Tools(Resource):
 
     def show(self, tool_id: str) -> Tool:
         """A tool with its inputs (names, types, defaults, allowed formats)."""
-        data = self._gi.get(f"tools/{tool_id}", params={"io_details": True}, what=f"Tool {tool_id}")
+        if not isinstance(tool_id, str) or not tool_id.strip():
+            raise BadInputError("Say which tool: give its id (tools.list() or `%galaxy tools` lists them).")
+        data = self._gi.get(f"tools/{segment(tool_id)}", params={"io_details": True}, what=f"Tool {tool_id}")
         return Tool.from_api(data)
 
     def run(
@@ -72,6 +131,7 @@ class Tools(Resource):
         collections may be given as records. A collection given to a dataset input maps the tool
         over it (one job per element). Never retried: one call, one run."""
         tool = self.show(tool_id)
+        check_inputs(tool, inputs or {})
         types = {i.name: i.type for i in tool.inputs}
         body = {
             "tool_id": tool_id,

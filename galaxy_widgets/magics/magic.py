@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from traitlets import Bool, Float, Int, Unicode, observe
+from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
 
 from ..errors import GalaxyError, JobFailedError
@@ -54,6 +54,18 @@ class GalaxyMagics(Magics, Configurable):
         self.gi: Galaxy | None = None
         self.history_id: str | None = None
         self.log: list[dict[str, Any]] = []
+
+    @validate("timeout")
+    def _check_timeout(self, proposal: dict[str, Any]) -> float:
+        if not proposal["value"] > 0:
+            raise TraitError(f"GalaxyMagics.timeout must be above 0 s, e.g. 60; not {proposal['value']}.")
+        return proposal["value"]
+
+    @validate("page_size")
+    def _check_page_size(self, proposal: dict[str, Any]) -> int:
+        if proposal["value"] < 1:
+            raise TraitError(f"GalaxyMagics.page_size must be 1 or more, e.g. 25; not {proposal['value']}.")
+        return proposal["value"]
 
     @observe("timeout")
     def _timeout_changed(self, change: dict[str, Any]) -> None:
@@ -198,9 +210,9 @@ def _in_magic_words(message: str) -> str:
 
 
 def _looks_like_id(text: str) -> bool:
-    from ..api.histories import ENCODED_ID
+    from ..api.histories import is_encoded_id
 
-    return bool(ENCODED_ID.match(text))
+    return is_encoded_id(text)
 
 
 def _is_table(item: Dataset | Collection) -> bool:

@@ -170,7 +170,7 @@ def test_short_download_leaves_no_file(fake, tmp_path: Path):
     fake.actions = [("short", 1000, 100)]
     target = tmp_path / "out.txt"
     with pytest.raises(DownloadError, match="nothing was saved"):
-        client(fake.url, retries=0).datasets.download("abc", target)
+        client(fake.url, retries=0).datasets.download("0123456789abcdef", target)
     assert list(tmp_path.iterdir()) == []
 
 

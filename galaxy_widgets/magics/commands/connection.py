@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from ...errors import AuthenticationError, GalaxyError
+from ...errors import AuthenticationError, BadInputError, GalaxyError
 from ..parser import arg, command
 
 if TYPE_CHECKING:
@@ -31,8 +31,8 @@ def connect(m: GalaxyMagics, args: Any, cell: str | None) -> None:
 
     key = None
     if args.key_env:
-        key = os.environ.get(args.key_env, "").strip()
-        if not key:
+        key = os.environ.get(args.key_env, "")
+        if not key.strip():
             raise UsageError(
                 f"The environment variable {args.key_env} is not set; set it to your API key, or leave "
                 "--key-env out to be asked for the key."
@@ -40,11 +40,15 @@ def connect(m: GalaxyMagics, args: Any, cell: str | None) -> None:
     profile = args.profile or (m.profile if not (args.url or key) else "") or None
     try:
         gi = Galaxy(args.url, api_key=key, profile=profile, timeout=m.timeout)
+    except BadInputError:
+        raise
     except GalaxyError as exc:
-        if not args.url or profile:
+        if not args.url:
             raise UsageError(
                 f"{exc}\nOr name the server, `%galaxy connect URL`, to be asked for the key."
             ) from None
+        if profile or key:
+            raise UsageError(str(exc)) from None
         key = getpass.getpass(
             f"API key for {base_url(args.url)} (User > Preferences > Manage API Key): "
         ).strip()
@@ -75,7 +79,7 @@ def login(m: GalaxyMagics, args: Any, cell: str | None) -> None:
     except AuthenticationError as exc:
         raise UsageError(
             f"Login to {base_url(args.url)} as {args.email} failed: "
-            f"{exc.err_msg or 'wrong email or password'}. "
+            f"{(exc.err_msg or 'wrong email or password').rstrip('.')}. "
             "Check them and try again."
         ) from None
     _finish(m, gi, args.history)

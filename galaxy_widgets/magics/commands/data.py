@@ -66,13 +66,18 @@ def put(m: GalaxyMagics, args: Any, cell: str | None) -> Dataset | None:
     try:
         convert.encode(value, ext=args.ext)  # fail before anything is sent
     except GalaxyError as exc:
-        raise UsageError(f"{exc} ({args.value or 'cell'} is a {type(value).__name__}.)") from None
+        raise UsageError(f"{exc} ({args.value or 'cell'} is {_a(type(value).__name__)}.)") from None
     ds = convert.put(gi, history_id, value, name=name, ext=args.ext, wait=args.wait, timeout=m.wait_seconds)
     state = "ready" if args.wait else "uploading; `--wait` waits for it"
     print(
         f"Put {name!r} into the current history as #{ds.hid} ({ds.extension or args.ext or 'auto'}, {state})."
     )
     return m.deliver(ds, args.out)
+
+
+def _a(word: str) -> str:
+    """``'a str'``, ``'an object'``."""
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
 def _value(m: GalaxyMagics, text: str) -> tuple[Any, str | None]:
@@ -119,6 +124,12 @@ def upload(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
         if not found:
             raise UsageError(f"No files match {pattern!r}.")
         paths += found
+    folders = [p for p in paths if Path(p).is_dir()]
+    if folders:
+        raise UsageError(
+            f"{', '.join(folders)} {'is a folder' if len(folders) == 1 else 'are folders'}; upload the files "
+            f"in it with a glob, e.g. `%galaxy upload {folders[0].rstrip('/')}/*`."
+        )
     missing = [p for p in paths if not Path(p).is_file()]
     if missing:
         raise UsageError(f"No such file(s): {', '.join(missing)}; check the path(s).")

@@ -94,9 +94,9 @@ def ls(m: GalaxyMagics, args: Any, cell: str | None) -> Table | None:
     gi = m.require_gi()
     history_id = m.require_history()
     text = shlex.join(args.filter) if args.filter else None
-    page, size = _page(args.page), args.size or m.page_size
+    page, size = _page(args.page), m.page_size if args.size is None else args.size
     if size < 1:
-        raise UsageError("--size must be 1 or more.")
+        raise UsageError(f"--size must be 1 or more, not {size}; e.g. `%galaxy ls --size 50`.")
     result = gi.histories.contents(history_id, text).page(page - 1, size)
     table = Table(
         ["hid", "name", "type", "state", "tags"],
@@ -206,7 +206,7 @@ def _kind(item: Any) -> str:
 
 def _page(page: int) -> int:
     if page < 1:
-        raise UsageError("--page counts from 1.")
+        raise UsageError(f"--page counts from 1, not {page}; e.g. `--page 2`.")
     return page
 
 
