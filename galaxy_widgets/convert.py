@@ -230,18 +230,32 @@ def put(
     *,
     name: str | None = None,
     ext: str | None = None,
+    dbkey: str | None = None,
     wait: bool = False,
     timeout: float | None = 600,
 ) -> Dataset:
-    """Push a value into a history as a new dataset (extension inferred when not given)."""
+    """Push a value into a history as a new dataset (extension inferred when not given;
+    ``dbkey`` is the genome build, e.g. ``"hg38"``)."""
     content, ext = encode(value, ext=ext)
     if isinstance(content, Path):
         res = gi.uploads.files(
-            history_id, [content], ext=ext, names=[name or content.name], wait=wait, timeout=timeout
+            history_id,
+            [content],
+            ext=ext,
+            names=[name or content.name],
+            dbkey=dbkey,
+            wait=wait,
+            timeout=timeout,
         )
         return res.dataset
     return gi.uploads.paste(
-        history_id, content, name=name or f"from notebook.{ext}", ext=ext, wait=wait, timeout=timeout
+        history_id,
+        content,
+        name=name or f"from notebook.{ext}",
+        ext=ext,
+        dbkey=dbkey,
+        wait=wait,
+        timeout=timeout,
     )
 
 

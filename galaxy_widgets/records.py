@@ -30,18 +30,20 @@ def _html_table(title: str, rows: list[tuple[str, Any]]) -> str:
 
 
 def nice_size(n: float | None) -> str:
-    """``1536`` -> ``'1.5 KB'`` (empty for unknown)."""
+    """``1536`` -> ``'1.5 KiB'``: 1024-based with IEC units, the one size formatter (empty for unknown)."""
     if n is None:
         return ""
     size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return ""
 
 
-_size = nice_size
+
+def _dbkey(value: Any) -> str:
+    return "" if value in (None, "", "?") else str(value)
 
 
 class _Record:
@@ -90,14 +92,17 @@ class History(_Record):
     tags: tuple[str, ...] = ()
     deleted: bool = False
     purged: bool = False
+    visible_count: int | None = None  # not deleted and not hidden: what `ls` and the web UI list
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_api(cls, d: dict) -> History:
+        active = d.get("contents_active") or {}
         return cls(
             id=d["id"],
             name=d.get("name", ""),
             count=d.get("count"),
+            visible_count=active.get("active"),
             size=d.get("size"),
             update_time=d.get("update_time", ""),
             tags=tuple(d.get("tags") or ()),
@@ -109,6 +114,13 @@ class History(_Record):
     @property
     def nice_size(self) -> str:
         return nice_size(self.size)
+
+    @property
+    def count_text(self) -> str:
+        """``'13 visible (37 in all)'``: what `ls` lists, then every item incl. hidden and deleted."""
+        if self.visible_count is None or self.visible_count == self.count:
+            return f"{self.count or 0} items"
+        return f"{self.visible_count} visible ({self.count or 0} in all)"
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,7 @@ class Dataset(_Record):
     tags: tuple[str, ...] = ()
     deleted: bool = False
     visible: bool = True
+    dbkey: str = ""  # genome build, e.g. hg38 ("" when Galaxy has "?": unspecified)
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     history_content_type = "dataset"
@@ -145,6 +158,7 @@ class Dataset(_Record):
             tags=tuple(d.get("tags") or ()),
             deleted=bool(d.get("deleted")),
             visible=d.get("visible", True) is not False,
+            dbkey=_dbkey(d.get("genome_build") or d.get("metadata_dbkey")),
             raw=d,
         )
 

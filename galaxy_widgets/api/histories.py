@@ -22,7 +22,7 @@ from ..records import Collection, Dataset, History, item_from_api
 from ..urls import segment
 from ._base import Resource
 
-HISTORY_KEYS = "id,name,count,size,update_time,create_time,tags,deleted,purged,annotation"
+HISTORY_KEYS = "id,name,count,contents_active,size,update_time,create_time,tags,deleted,purged,annotation"
 #: What Galaxy's encoded ids look like. Use :func:`is_encoded_id` / :func:`id_segment`, not this.
 ENCODED_ID = re.compile(r"^[0-9a-f]{16,}$")
 STATS_ACCEPT = "application/vnd.galaxy.history.contents.stats+json"

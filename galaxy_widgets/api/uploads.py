@@ -102,6 +102,7 @@ class Uploads(Resource):
         collection_type: str | None = None,
         collection_name: str | None = None,
         files: Sequence[Mapping[str, str]] = (),
+        dbkey: str | None = None,
         wait: bool = False,
         timeout: float | None = 600,
     ) -> UploadResult:
@@ -109,7 +110,10 @@ class Uploads(Resource):
 
         Elements are fetch-API dicts (``src`` pasted/url/files, ``name``, ``ext``, nested
         ``elements`` for ``list:paired``). With ``collection_type`` they become one collection.
+        ``dbkey`` sets the genome build (e.g. ``"hg38"``) of every dataset made.
         """
+        if dbkey:
+            elements = [_with_dbkey(e, dbkey) for e in elements]
         if collection_type:
             target: dict[str, Any] = {
                 "destination": {"type": "hdca"},
@@ -154,6 +158,7 @@ class Uploads(Resource):
         collection_type: str | None = None,
         collection_name: str | None = None,
         progress: UploadProgress | None = None,
+        dbkey: str | None = None,
         wait: bool = False,
         timeout: float | None = 600,
     ) -> UploadResult:
@@ -187,6 +192,7 @@ class Uploads(Resource):
             collection_type=collection_type,
             collection_name=collection_name,
             files=files,
+            dbkey=dbkey,
             wait=wait,
             timeout=timeout,
         )
@@ -198,6 +204,7 @@ class Uploads(Resource):
         *,
         name: str = "pasted",
         ext: str = "auto",
+        dbkey: str | None = None,
         wait: bool = False,
         timeout: float | None = 600,
     ) -> Dataset:
@@ -211,7 +218,7 @@ class Uploads(Resource):
             files = []
         else:
             raise GalaxyError(f"paste() takes str or bytes, not {type(content).__name__}.")
-        return self.fetch(history_id, [element], files=files, wait=wait, timeout=timeout).dataset
+        return self.fetch(history_id, [element], files=files, dbkey=dbkey, wait=wait, timeout=timeout).dataset
 
     def texts(
         self,
@@ -265,3 +272,10 @@ class Uploads(Resource):
             wait=wait,
             timeout=timeout,
         )
+
+
+def _with_dbkey(element: Mapping[str, Any], dbkey: str) -> dict[str, Any]:
+    """A fetch element (and its nested elements) with the genome build set."""
+    if element.get("elements"):
+        return {**element, "elements": [_with_dbkey(e, dbkey) for e in element["elements"]]}
+    return {**element, "dbkey": dbkey}

@@ -102,14 +102,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def size_text(n: int | None) -> str:
-    from ..records import _size
-
-    return _size(n)
-
-
 class Progress:
-    """A progress line that updates in place in Jupyter and prints changed lines in a shell."""
+    """A progress line that updates in place in Jupyter and prints changed lines in a shell.
+
+    In Jupyter each update is one display bundle with ``text/html`` and a ``text/plain`` line, so
+    front-ends without HTML (nbconvert to text, ``jupyter execute``, VS Code logs) show the line.
+    """
 
     def __init__(self, title: str, *, enabled: bool = True, rich: bool = False, every: float = 0.0) -> None:
         self.title = title
@@ -129,15 +127,16 @@ class Progress:
         self._last, self._last_time = text, now
         line = f"{self.title}: {text}"
         if self.rich:
-            from IPython.display import HTML, display
+            from IPython.display import display
 
             body = html_text or f"<pre style='margin:0'>{html.escape(line)}</pre>"
             if html_text:
                 body = f"<div><b>{html.escape(self.title)}</b></div>{html_text}"
+            bundle = {"text/plain": line, "text/html": body}
             if self._handle is None:
-                self._handle = display(HTML(body), display_id=True)
+                self._handle = display(bundle, raw=True, display_id=True)
             else:
-                self._handle.update(HTML(body))
+                self._handle.update(bundle, raw=True)
         else:
             print(line, file=sys.stdout, flush=True)
 

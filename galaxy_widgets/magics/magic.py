@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import keyword
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,20 +84,21 @@ class GalaxyMagics(Magics, Configurable):
         words = parser.split_line(line)
         if not words or words[0] in ("-h", "--help", "help"):
             if len(words) > 1:
-                return self.galaxy(f"{words[1]} --help")
+                return self.galaxy(f"{' '.join(words[1:])} --help")
             print(parser.overview())
             return None
-        cmd = parser.find(words[0])
+        cmd, rest = parser.lookup(words)
         if cell is not None and not cmd.cell:
             raise UsageError(
                 f"`%%galaxy {cmd.name}` takes no cell body; use the line magic `%galaxy {cmd.name}`."
             )
         try:
-            args = cmd.parser.parse(words[1:])
+            args = cmd.parser.parse(rest)
         except parser.HelpShown:
             return None
         try:
-            return cmd.handler(self, args, cell)
+            with _notes_as_lines():
+                return cmd.handler(self, args, cell)
         except GalaxyError as exc:
             raise UsageError(_in_magic_words(str(exc))) from None
 
@@ -207,6 +211,26 @@ def _in_magic_words(message: str) -> str:
     for api, magic in _MAGIC_WORDS.items():
         message = message.replace(api, magic)
     return message
+
+
+@contextlib.contextmanager
+def _notes_as_lines() -> Iterator[None]:
+    """Show the API layer's choice notes (e.g. which of several same-named workflows was taken)
+    as plain lines, every time, while a subcommand runs; other warnings pass through unchanged."""
+    from ..api.workflows import AmbiguousNameWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", AmbiguousNameWarning)
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, AmbiguousNameWarning):
+                print(f"Note: {message}")
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
 
 
 def _looks_like_id(text: str) -> bool:

@@ -85,6 +85,7 @@ ORDER = (
     "tool",
     "workflows",
     "workflow",
+    "workflow import",
     "run",
     "wait",
     "browse",
@@ -185,6 +186,7 @@ def find(name: str) -> Command:
     if name in COMMANDS:
         return COMMANDS[name]
     close = difflib.get_close_matches(name, list(COMMANDS), n=3)
+    close += [c for c in COMMANDS if c.endswith(f" {name}") and c not in close]  # import: workflow import
     hint = f" Did you mean {' or '.join(f'`%galaxy {c}`' for c in close)}?" if close else ""
     raise UsageError(f"Unknown subcommand {name!r}.{hint} `%galaxy --help` lists them all.")
 

@@ -28,6 +28,7 @@ def history_row(h: History) -> dict:
         "id": h.id,
         "name": h.name,
         "count": h.count,
+        "count_text": h.count_text,  # "13 visible (37 in all)", as the magics say it
         "size": nice_size(h.size) if h.size else "",
         "update_time": h.update_time,
         "tags": list(h.tags),

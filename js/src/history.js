@@ -10,7 +10,7 @@ function historyList(model, list, count) {
   clear(list);
   const current = model.get("history_id");
   for (const hist of model.get("histories") || []) {
-    const meta = [`${hist.count ?? 0} items`, hist.size, ago(hist.update_time)].filter(Boolean).join(" · ");
+    const meta = [hist.count_text || `${hist.count ?? 0} items`, hist.size, ago(hist.update_time)].filter(Boolean).join(" · ");
     list.append(
       h(
         `li.gw-history-item${hist.id === current ? ".gw-current" : ""}`,
@@ -190,10 +190,13 @@ function render({ model, el }) {
     selectAll.classList.toggle("gw-hidden", !selectable || !model.get("multiple"));
     clear(selection);
     if (selectable) {
+      // native append() writes null as the text "null": only real nodes go in
       selection.append(
-        h("span.gw-selection-count", {}, n ? `${n} selected` : "nothing selected"),
-        n ? h("span.gw-muted", {}, `: ${model.get("selection_summary")}`) : null,
-        n ? clearSel : null,
+        ...[
+          h("span.gw-selection-count", {}, n ? `${n} selected` : "nothing selected"),
+          n ? h("span.gw-muted", {}, `: ${model.get("selection_summary") || ""}`) : null,
+          n ? clearSel : null,
+        ].filter(Boolean),
       );
     }
   }

@@ -18,6 +18,27 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
 DOCS = HERE.parent.parent / "docs"
 NOTEBOOK = "widgets_e2e.ipynb"
+#: Text a widget must never show: JavaScript values rendered as text ("nothing selectednullnull").
+NULLISH = r"null|undefined|NaN|\[object Object\]"
+#: Records every text in a widget (``.gw-root``) matching NULLISH, from the moment it appears:
+#: a MutationObserver sees even states that last a moment. Data previews (pre, peeks) are skipped.
+WATCH_NULLISH = """(pattern) => {
+  const re = new RegExp(pattern);
+  window.__gwNullish = [];
+  const scan = () => {
+    for (const root of document.querySelectorAll(".gw-root")) {
+      const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+        const el = node.parentElement;
+        if (!el || el.closest("pre, .gw-peek, textarea") || !re.test(node.textContent)) continue;
+        const where = `${el.closest(".gw-root").className} > ${el.tagName.toLowerCase()}.${el.className}`;
+        const seen = `${where}: ${(el.textContent || "").slice(0, 120)}`;
+        if (!window.__gwNullish.includes(seen)) window.__gwNullish.push(seen);
+      }
+    }
+  };
+  new MutationObserver(scan).observe(document.body, { childList: true, subtree: true, characterData: true });
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +81,11 @@ class Notebook:
         return self.cells.nth(index).locator(stderr).all_inner_texts()
 
 
+def nullish_texts(page: Any) -> list[str]:
+    """Widget texts that showed null/undefined/NaN/[object Object] since the notebook opened."""
+    return page.evaluate("window.__gwNullish || ['the null/undefined watcher was never installed']")
+
+
 def shot(locator: Any, name: str) -> None:
     DOCS.mkdir(exist_ok=True)
     locator.scroll_into_view_if_needed()
@@ -87,6 +113,7 @@ def test_scientist_session(lab, page, galaxy_server, history, uploaded):
     page.goto(lab.notebook_url(NOTEBOOK))
     expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
     expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
+    page.evaluate(WATCH_NULLISH, NULLISH)
     nb = Notebook(page)
     table, text = uploaded.table, uploaded.text
 
@@ -135,6 +162,8 @@ def test_scientist_session(lab, page, galaxy_server, history, uploaded):
     expect(launcher.locator(".gw-workflow-select option:checked")).to_contain_text("gw-demo sort and head")
     launcher.locator(".gw-batch").check()
     tpicker = launcher.locator(".gw-history")
+    expect(tpicker.locator(".gw-selection")).to_have_text("nothing selected")  # not "...nullnull"
+    assert not nullish_texts(page), nullish_texts(page)
     pick(tpicker, "table.tsv", table.id)
     pick(tpicker, "notes.txt", text.id)
     lines = launcher.locator(".gw-param-integer")
@@ -172,6 +201,8 @@ def test_scientist_session(lab, page, galaxy_server, history, uploaded):
     expect(again).to_have_attribute("data-state", "ok")
     expect(again.locator(".gw-step")).to_have_count(4)  # table, lines, sort, head
 
+    # no widget ever rendered a JavaScript null/undefined as text
+    assert not nullish_texts(page), nullish_texts(page)
     # the key never reached the page or the notebook
     assert galaxy_server.api_key not in page.content()
     for i in range(7):

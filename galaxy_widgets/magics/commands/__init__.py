@@ -1,3 +1,3 @@
 """The ``%galaxy`` subcommands, one module per group; importing this registers them in order."""
 
-from . import api, connection, data, histories, log, tools, widgets, workflows  # noqa: F401
+from . import api, connection, data, histories, log, tools, widgets, workflow_import, workflows  # noqa: F401

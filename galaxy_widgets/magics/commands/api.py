@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from ..magic import GalaxyMagics
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+#: ``{name}`` or ``$name`` left in a path: IPython did not expand it.
+UNEXPANDED = re.compile(r"\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
 
 
 @command(
@@ -32,6 +35,7 @@ def api(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
         raise UsageError(f"Unknown method {args.method!r}; use one of {', '.join(METHODS)}.")
     if args.body is not None and cell is not None and cell.strip():
         raise UsageError("Give the JSON body on the line or in the cell, not both.")
+    _check_expanded(m, args.method, args.path, bool(args.body))
     text = cell if cell is not None and cell.strip() else args.body
     body = None
     if text is not None:
@@ -52,6 +56,38 @@ def api(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     )
     result = _redact(result, gi.api_key)
     return m.deliver(result, args.out)
+
+
+def _check_expanded(m: GalaxyMagics, method: str, path: str, body_on_line: bool) -> None:
+    """Refuse a path still holding ``{name}``/``$name``: it would reach Galaxy as ``%7Bname%7D``."""
+    found = UNEXPANDED.search(path)
+    if not found:
+        return
+    name = found.group(1) or found.group(2)
+    try:
+        m.user_value(name)
+        defined = True
+    except KeyError:
+        defined = False
+    if not defined:
+        why = f"there is no variable {name!r} in the notebook"
+        fix = f"define {name} first, or write the value itself into the path"
+    elif body_on_line:
+        why = (
+            "the JSON on the same line has braces, and IPython then expands nothing on that line "
+            "(neither {name} nor $name)"
+        )
+        fix = (
+            f"put the JSON in the cell body instead: `%%galaxy api {method} {path}` with the JSON on the "
+            "lines below (or double the JSON's braces: '{{\"key\": 1}}')"
+        )
+    else:
+        why = "IPython did not expand it"
+        fix = f"write ${name} or the value itself into the path"
+    raise UsageError(
+        f"The path {path!r} still holds {found.group(0)!r} ({why}), so Galaxy would get it literally. "
+        f"Fix: {fix}."
+    )
 
 
 def _redact(value: Any, key: str) -> Any:

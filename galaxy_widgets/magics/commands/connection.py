@@ -115,7 +115,7 @@ def _history_line(m: GalaxyMagics) -> str:
     if not m.history_id or m.gi is None:
         return "No current history yet: `%galaxy histories` lists yours; `%galaxy use NAME` picks one."
     h = m.gi.histories.show(m.history_id)
-    return f"Current history: {h.name!r} ({h.id}, {h.count or 0} items)."
+    return f"Current history: {h.name!r} ({h.id}, {h.count_text})."
 
 
 @command("status", "who is connected to which server, and the current history")

@@ -46,6 +46,7 @@ def get(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
 @arg("value", nargs="?", help="a variable name, a file path, or a Python literal ('text', [1, 2])")
 @arg("--name", help="dataset name (default: the variable or file name)")
 @arg("--ext", help="Galaxy datatype, e.g. tabular, csv, json, txt (default: inferred)")
+@arg("--dbkey", metavar="BUILD", help="genome build, e.g. hg38 (default: unspecified, '?')")
 @arg("--wait", action="store_true", help="wait until Galaxy has the dataset ready")
 @out_arg()
 def put(m: GalaxyMagics, args: Any, cell: str | None) -> Dataset | None:
@@ -67,10 +68,21 @@ def put(m: GalaxyMagics, args: Any, cell: str | None) -> Dataset | None:
         convert.encode(value, ext=args.ext)  # fail before anything is sent
     except GalaxyError as exc:
         raise UsageError(f"{exc} ({args.value or 'cell'} is {_a(type(value).__name__)}.)") from None
-    ds = convert.put(gi, history_id, value, name=name, ext=args.ext, wait=args.wait, timeout=m.wait_seconds)
+    ds = convert.put(
+        gi,
+        history_id,
+        value,
+        name=name,
+        ext=args.ext,
+        dbkey=args.dbkey,
+        wait=args.wait,
+        timeout=m.wait_seconds,
+    )
     state = "ready" if args.wait else "uploading; `--wait` waits for it"
+    build = f", genome build {args.dbkey}" if args.dbkey else ""
     print(
-        f"Put {name!r} into the current history as #{ds.hid} ({ds.extension or args.ext or 'auto'}, {state})."
+        f"Put {name!r} into the current history as #{ds.hid} "
+        f"({ds.extension or args.ext or 'auto'}{build}, {state})."
     )
     return m.deliver(ds, args.out)
 
@@ -112,6 +124,13 @@ def _value(m: GalaxyMagics, text: str) -> tuple[Any, str | None]:
     help="make one collection: list or paired, and its name",
 )
 @arg("--ext", default="auto", help="Galaxy datatype for all files (default: detected by Galaxy)")
+@arg("--dbkey", metavar="BUILD", help="genome build for all files, e.g. hg38 (default: unspecified, '?')")
+@arg("--name", help="dataset name for a single file (default: the file name)")
+@arg(
+    "--full-names",
+    action="store_true",
+    help="keep file extensions in collection element identifiers (default: sample_01.tsv -> sample_01)",
+)
 @arg("--wait", action="store_true", help="wait until Galaxy has the data ready")
 @out_arg()
 def upload(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
@@ -138,6 +157,7 @@ def upload(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
         raise UsageError(f"--collection takes list or paired, not {ctype!r}.")
     if ctype == "paired" and len(paths) != 2:
         raise UsageError(f"A paired collection takes exactly two files (forward, reverse); got {len(paths)}.")
+    names = _upload_names(paths, args.name, ctype, args.full_names)
     bar = m.progress_display(f"Uploading {len(paths)} file(s)")
     bar.every = 0.5
 
@@ -146,7 +166,14 @@ def upload(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
         bar.update(f"{name}: {pct:.0f}% of {total:,} bytes", force=sent >= total)
 
     result = gi.uploads.files(
-        history_id, paths, ext=args.ext, collection_type=ctype, collection_name=cname, progress=on_progress
+        history_id,
+        paths,
+        ext=args.ext,
+        names=names,
+        dbkey=args.dbkey,
+        collection_type=ctype,
+        collection_name=cname,
+        progress=on_progress,
     )
     if args.wait:
         bar.update("sent; waiting for Galaxy to process it", force=True)
@@ -158,3 +185,33 @@ def upload(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
         + ("." if args.wait else " (Galaxy is still processing).")
     )
     return m.deliver(made[0] if len(made) == 1 else made, args.out)
+
+
+def _upload_names(paths: list[str], name: str | None, ctype: str | None, full: bool) -> list[str] | None:
+    """Dataset names (or list element identifiers) for ``upload``; None: Galaxy's own default.
+
+    Element identifiers of a list drop the file extension, as Galaxy's list builder does
+    (``sample_01.tsv`` -> ``sample_01``), unless ``--full-names``.
+    """
+    from ...pairing import strip_extension
+
+    if name is not None:
+        if ctype or len(paths) != 1:
+            raise UsageError(
+                "--name names a single uploaded file; a collection takes its name from "
+                "`--collection TYPE NAME`, and its elements from the file names."
+            )
+        return [name]
+    if ctype != "list":
+        return None
+    names = [Path(p).name for p in paths]
+    if full:
+        return names
+    short = [strip_extension(n) for n in names]
+    clash = sorted({n for n in short if short.count(n) > 1})
+    if clash:
+        raise UsageError(
+            f"Without their extensions, several files would be called {clash[0]!r}; add --full-names "
+            "to keep the extensions in the element identifiers."
+        )
+    return short

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from ...records import Collection, Dataset
-from ..display import Table, size_text
+from ...records import Collection, Dataset, History, nice_size
+from ..display import Table
 from ..parser import arg, command, out_arg
 
 if TYPE_CHECKING:
@@ -31,13 +31,13 @@ def histories(m: GalaxyMagics, args: Any, cell: str | None) -> Table | None:
     rows = gi.histories.list(search, limit=m.page_size, offset=(page - 1) * m.page_size)
     total = gi.histories.count(search)
     table = Table(
-        ["", "id", "name", "items", "size", "updated", "tags"],
+        ["", "id", "name", "items", "size", "updated", "tags"],  # items: as `ls` counts them
         [
             [
                 "*" if h.id == m.history_id else "",
                 h.id,
                 h.name,
-                h.count,
+                h.count_text,
                 h.nice_size,
                 h.update_time[:19],
                 list(h.tags),
@@ -60,7 +60,9 @@ def histories(m: GalaxyMagics, args: Any, cell: str | None) -> Table | None:
 )
 @arg("history", nargs="*", help="history name or id")
 @arg("--new", metavar="NAME", help="create a new history with this name and use it")
-def use(m: GalaxyMagics, args: Any, cell: str | None) -> None:
+@out_arg()
+def use(m: GalaxyMagics, args: Any, cell: str | None) -> History | None:
+    """The result is the history's record (``h = %galaxy use --new x``, or ``-o h``)."""
     gi = m.require_gi()
     spec = " ".join(args.history)
     if args.new and spec:
@@ -70,10 +72,11 @@ def use(m: GalaxyMagics, args: Any, cell: str | None) -> None:
         print(f"Created history {h.name!r} ({h.id}); it is now the current history.")
     elif spec:
         h = gi.histories.get(spec)
-        print(f"Current history: {h.name!r} ({h.id}, {h.count or 0} items).")
+        print(f"Current history: {h.name!r} ({h.id}, {h.count_text}).")
     else:
         raise UsageError("Say which history: `%galaxy use NAME_OR_ID`, or `%galaxy use --new NAME`.")
     m.set_history(h.id)
+    return m.deliver(h, args.out)
 
 
 @command(
@@ -140,7 +143,8 @@ class ItemView:
         if isinstance(i, Dataset):
             rows += [
                 ("extension", i.extension),
-                ("size", size_text(i.size)),
+                ("size", nice_size(i.size)),
+                ("genome build", i.dbkey),
                 ("updated", i.update_time),
                 ("columns", ", ".join(i.column_names or ())),
                 ("job", i.creating_job),
