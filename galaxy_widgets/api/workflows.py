@@ -454,7 +454,7 @@ def _parse_workflow_text(text: str, where: str) -> Any:
             return json.loads(text)
         except ValueError as exc:
             raise GalaxyError(f"{where} is not valid .ga JSON: {exc}.") from None
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     try:
         return yaml.safe_load(text)
