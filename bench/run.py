@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # galaxy_widgets from this checkout
 
+import bench_batch
 import bench_connections
 import bench_download
 import bench_import
@@ -28,13 +29,14 @@ import bench_listing
 import bench_upload
 from common import Ctx, Row, say, table
 
-#: Run order: the upload benchmark goes last, since the jobs it starts keep the server busy.
+#: Run order: upload and batch go last, since the jobs they start keep the server busy.
 BENCHMARKS = {
     "import": bench_import,
     "connections": bench_connections,
     "listing": bench_listing,
     "download": bench_download,
     "upload": bench_upload,
+    "batch": bench_batch,
 }
 
 
