@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 GALAXY_VERSION = "26.1.2"
 #: Pins in Galaxy's metadata that the package index does not carry, and what it carries instead.
 PIN_FIXES = {"certifi==2026.10.19": "certifi==2026.10.19.post1"}
+#: Galaxy's own pin for PostgreSQL (galaxy/dependencies/conditional-requirements.txt).
+PSYCOPG2 = "psycopg2-binary==2.9.10"
 DEFAULT_PORT = 8089
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_USERNAME = "admin"
@@ -159,13 +162,17 @@ class LocalGalaxy:
         port: int | None = None,
         prefix: str = "",
         version: str = GALAXY_VERSION,
+        production: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir else paths.data_dir() / "galaxy"
         self.port = port
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self.version = version
+        #: PostgreSQL (a private cluster of Debian's server) instead of SQLite, as big servers run.
+        self.production = production
         self.state_file = self.data_dir / "state.json"
         self.log_file = self.data_dir / "galaxy.log"
+        self.celery_log = self.data_dir / "celery.log"
 
     def __repr__(self) -> str:
         return f"LocalGalaxy(data_dir={str(self.data_dir)!r}, url={self.url!r})"
@@ -209,7 +216,7 @@ class LocalGalaxy:
             _write_private(path, secrets.token_hex(16))
         return path.read_text().strip()
 
-    def _write_config(self, port: int, bootstrap_key: str) -> Path:
+    def _write_config(self, port: int, bootstrap_key: str, database: str | None = None) -> Path:
         venv = install(self.version)
         site = next((venv / "lib").glob("python3*/site-packages"))
         bundled = site / "galaxy" / "tools" / "bundled"
@@ -232,14 +239,31 @@ class LocalGalaxy:
             + "  </section>\n</toolbox>\n"
         )
         infra = f"http://127.0.0.1:{port}{self.prefix}"
+        celery: dict[str, Any]
+        if database is None:
+            # a 60 s busy timeout (Python's default is 5 s): jobs and requests share one SQLite file
+            database = f"sqlite:///{d}/universe.sqlite?isolation_level=IMMEDIATE&timeout=60"
+            # Celery's broker in a SQLite file of its own, so its polling never locks the main one;
+            # task results go to Galaxy's default <data_dir>/results.sqlite.
+            celery = {
+                "amqp_internal_connection": f"sqlalchemy+sqlite:///{d}/control.sqlite?isolation_level=IMMEDIATE"
+            }
+        else:  # Celery's broker and results in a PostgreSQL database of their own
+            from .postgres import CELERY_DB, Cluster
+
+            celery_db = Cluster(d).url(CELERY_DB)
+            routes = {"galaxy.fetch_data": "galaxy.external", "galaxy.set_job_metadata": "galaxy.external"}
+            celery = {
+                "amqp_internal_connection": f"sqlalchemy+{celery_db}",
+                "celery_conf": json.dumps({"result_backend": f"db+{celery_db}", "task_routes": routes}),
+            }
         lines = {
             "data_dir": d,
             "managed_config_dir": d / "config",
             "file_path": d / "files",
             "new_file_path": d / "tmp",
             "job_working_directory": d / "jobs",
-            # a 60 s busy timeout (Python's default is 5 s): jobs and requests share one SQLite file
-            "database_connection": f"sqlite:///{d}/universe.sqlite?isolation_level=IMMEDIATE&timeout=60",
+            "database_connection": database,
             "database_auto_migrate": "true",
             "admin_users": ADMIN_EMAIL,
             "bootstrap_admin_api_key": bootstrap_key,
@@ -250,7 +274,11 @@ class LocalGalaxy:
             "dependency_resolvers": "[]",
             "enable_mulled_containers": "false",
             "watch_tools": "'false'",
-            "enable_celery_tasks": "false",
+            # Galaxy's Celery worker (started beside the web server) sets metadata and runs uploads in
+            # processes that have Galaxy imported already: a trivial job takes ~1 s instead of ~9 s.
+            "enable_celery_tasks": "true",
+            "metadata_strategy": "directory_celery",
+            **celery,
             "galaxy_infrastructure_url": infra,
             # upload-from-URL may fetch from this machine (e.g. a local file server)
             "fetch_url_allowlist": "127.0.0.0/8",
@@ -273,15 +301,27 @@ class LocalGalaxy:
         if not _port_free(port):  # else another server would answer our readiness checks
             raise LocalGalaxyError(f"Port {port} on 127.0.0.1 is in use; choose another with --port.")
         bootstrap_key = secrets.token_hex(16)
-        config = self._write_config(port, bootstrap_key)
+        database = self._start_postgres(log) if self.production else None
+        config = self._write_config(port, bootstrap_key, database)
         url = f"http://127.0.0.1:{port}{self.prefix}"
         log(f"Starting Galaxy at {url} (about a minute) ...")
         started = time.monotonic()
         venv = venv_dir(self.version)
+        web = [str(venv / "bin" / "galaxy-web"), "-c", str(config), "-b", f"127.0.0.1:{port}"]
+        worker = [
+            *(str(venv / "bin" / "celery"), "--app", "galaxy.celery", "worker", "--pool", "threads"),
+            *("--concurrency", "2", "--queues", "celery,galaxy.internal,galaxy.external"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"),
+            *("--hostname", f"galaxy-{port}@%h", "--pidfile", str(self.data_dir / "celery.pid")),
+        ]
+        celery_from = self.celery_log.stat().st_size if self.celery_log.exists() else 0
+        # One shell starts the Celery worker in the background and becomes the web server, so both
+        # share one process group that stop() ends at once.
+        script = f"{shlex.join(worker)} >> {shlex.quote(str(self.celery_log))} 2>&1 & exec {shlex.join(web)}"
         # Galaxy reads a version.json in its working directory: start it in its own data dir.
         with open(self.log_file, "ab") as out:
             proc = subprocess.Popen(
-                [str(venv / "bin" / "galaxy-web"), "-c", str(config), "-b", f"127.0.0.1:{port}"],
+                ["/bin/sh", "-c", script],
                 cwd=self.data_dir,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -301,20 +341,60 @@ class LocalGalaxy:
         )
         _write_private(self.state_file, json.dumps(asdict(state)))
         deadline = time.monotonic() + timeout
-        while not self._version_ok(url):
+        web_ok = worker_ok = False
+        while not (web_ok and worker_ok):
             if proc.poll() is not None:
+                self.stop()
                 raise LocalGalaxyError(
                     f"Galaxy exited with code {proc.returncode}; see {self.log_file}:\n"
                     + _tail(self.log_file)
                 )
+            web_ok = web_ok or self._version_ok(url)
+            worker_ok = worker_ok or self._worker_ready(celery_from)
             if time.monotonic() > deadline:
                 self.stop()
-                raise LocalGalaxyError(f"Galaxy did not answer within {timeout:.0f} s; see {self.log_file}")
-            time.sleep(1)
+                what = "Galaxy did not answer" if not web_ok else "Galaxy's Celery worker was not ready"
+                raise LocalGalaxyError(
+                    f"{what} within {timeout:.0f} s; see {self.log_file if not web_ok else self.celery_log}"
+                )
+            time.sleep(0.5)
         log(f"Galaxy ready in {time.monotonic() - started:.0f} s.")
         state = self._bootstrap_user(state, bootstrap_key)
         _write_private(self.state_file, json.dumps(asdict(state)))
         return state
+
+    def _worker_ready(self, offset: int) -> bool:
+        """True once the Celery worker started by this start() logged that it is ready."""
+        try:
+            with open(self.celery_log, "rb") as fh:
+                fh.seek(offset)
+                text = fh.read()
+        except FileNotFoundError:
+            return False
+        if b" ready." in text:
+            return True
+        if b"Traceback" in text:  # it stops before it is ready
+            raise LocalGalaxyError(
+                f"Galaxy's Celery worker failed to start; see {self.celery_log}:\n" + _tail(self.celery_log)
+            )
+        return False
+
+    def _start_postgres(self, log: Log) -> str:
+        """Start (creating on first use) the private PostgreSQL cluster; returns the database URL."""
+        from .postgres import Cluster, PostgresError
+
+        venv = install(self.version, log=log)
+        python = venv / "bin" / "python"
+        if subprocess.run([str(python), "-c", "import psycopg2"], capture_output=True).returncode != 0:
+            log(f"Installing {PSYCOPG2} into Galaxy's venv (for PostgreSQL) ...")
+            pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q", "install", PSYCOPG2]
+            proc = subprocess.run(pip, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise LocalGalaxyError(f"Installing {PSYCOPG2} failed:\n{proc.stderr[-2000:]}")
+        try:
+            return Cluster(self.data_dir).start()
+        except PostgresError as exc:
+            raise LocalGalaxyError(str(exc)) from None
 
     def _bootstrap_user(self, state: ServerState, bootstrap_key: str) -> ServerState:
         from .client import Galaxy
@@ -340,7 +420,19 @@ class LocalGalaxy:
         return state
 
     def stop(self, timeout: float = 20) -> bool:
-        """Stop the server and its process group; True if one was running."""
+        """Stop the server, its Celery worker and its PostgreSQL if any; True if one was running."""
+        stopped = self._stop_group(timeout)
+        from .postgres import Cluster, PostgresError
+
+        cluster = Cluster(self.data_dir)
+        if (cluster.pgdata / "postmaster.pid").exists():
+            try:
+                stopped = cluster.stop() or stopped
+            except PostgresError as exc:
+                raise LocalGalaxyError(str(exc)) from None
+        return stopped
+
+    def _stop_group(self, timeout: float) -> bool:
         st = self.state()
         if not st:
             return False
