@@ -25,6 +25,7 @@ import bench_batch
 import bench_connections
 import bench_download
 import bench_import
+import bench_latency
 import bench_listing
 import bench_upload
 from common import Ctx, Row, say, table
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "download": bench_download,
     "upload": bench_upload,
     "batch": bench_batch,
+    "latency": bench_latency,  # starts two local Galaxies of its own, one after the other (~4 min)
 }
 
 

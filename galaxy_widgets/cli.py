@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -10,19 +11,25 @@ from . import local, profiles
 
 
 def _local(args: argparse.Namespace) -> int:
-    server = local.LocalGalaxy(args.data_dir, port=args.port, prefix=args.prefix)
+    server = local.LocalGalaxy(
+        args.data_dir,
+        port=args.port,
+        prefix=args.prefix,
+        production=getattr(args, "production", False),
+    )
     if args.action == "install":
         local.install()
     elif args.action == "start":
         state = server.start()
         gi = server.client()
         local.seed_demo(gi)
+        profile: str | None = None
         if not args.no_profile:
             has_default = profiles.default_profile() is not None
             profiles.save_profile(args.profile, state.url, state.api_key, default=not has_default)
             print(f"Saved profile {args.profile!r} in {profiles.profiles_file()}.")
-        print(f"Galaxy is running at {state.url} as {local.ADMIN_EMAIL} (pid {state.pid}).")
-        print(f"Web UI login: {local.ADMIN_EMAIL}, password in {server.state_file} (mode 0600).")
+            profile = "" if profiles.default_profile() == args.profile else args.profile
+        print(start_message(server, state, profile, args.data_dir))
     elif args.action == "stop":
         print("Stopped." if server.stop() else "Not running.")
     elif args.action == "status":
@@ -30,6 +37,34 @@ def _local(args: argparse.Namespace) -> int:
         print(f"{'running at ' + str(server.url) if running else 'not running'} (data in {server.data_dir})")
         return 0 if running else 3
     return 0
+
+
+def start_message(
+    server: local.LocalGalaxy, state: local.ServerState, profile: str | None, data_dir: str | None
+) -> str:
+    """What a user needs next: the URL, the web login, the notebook lines and how to stop.
+
+    ``profile`` is "" when the saved profile is the default one, its name when it is not, and None
+    when none was saved. Neither the password nor the key is printed: they stay in the 0600 state file.
+    """
+    where = f" --data-dir {shlex.quote(data_dir)}" if data_dir else ""
+    if profile is None:
+        connect = f'%galaxy connect {state.url}    (the API key: "api_key" in the file above)'
+    else:
+        connect = "%galaxy connect" + (f" --profile {profile}" if profile else "")
+    lines = [
+        f"Galaxy is running at {state.url} (pid {state.pid}, data in {server.data_dir}).",
+        "",
+        f"Web UI: open {state.url} and log in as {local.ADMIN_EMAIL}; the password is the",
+        f'  "admin_password" in {server.state_file} (readable by you only, mode 0600).',
+        "",
+        "In a notebook:",
+        "  %load_ext galaxy_widgets",
+        f"  {connect}",
+        "",
+        f"Stop it with: galaxy-widgets local stop{where}",
+    ]
+    return "\n".join(lines)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -81,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prefix", default="", help="serve under a sub-path, e.g. /galaxy")
     p.add_argument("--profile", default="local", help="profile name to save (default: local)")
     p.add_argument("--no-profile", action="store_true", help="do not save a profile")
+    p.add_argument(
+        "--production",
+        action="store_true",
+        help="PostgreSQL (a private cluster of Debian's postgresql) instead of SQLite, as big servers run",
+    )
     p.set_defaults(func=_local)
 
     p = sub.add_parser("demo", help="run an example notebook against your Galaxy (or a local one)")

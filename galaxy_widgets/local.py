@@ -38,14 +38,10 @@ DEFAULT_PORT = 8089
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_USERNAME = "admin"
 LOCAL_TOOLS = Path(__file__).parent / "local_tools"
-BUNDLED_TOOLS = (
-    "data_source/upload.xml",
-    "filters/catWrapper.xml",
-    "filters/sorter.xml",
-    "filters/wc_gnu.xml",
-    "filters/cutWrapper.xml",
-    "filters/headWrapper.xml",
-)
+#: Galaxy's bundled tools that run offline with no extra dependency, in the sections of Galaxy's
+#: sample tool_conf.xml (docs/toolbox.md lists what is left out and why). ``@BUNDLED@`` stands for
+#: the bundled tools' directory in Galaxy's venv.
+TOOL_CONF = Path(__file__).parent / "data" / "tool_conf.xml"
 
 Log = Callable[[str], None]
 
@@ -163,6 +159,8 @@ class LocalGalaxy:
         prefix: str = "",
         version: str = GALAXY_VERSION,
         production: bool = False,
+        celery: bool = True,
+        tool_conf: Path | str | None = None,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir else paths.data_dir() / "galaxy"
         self.port = port
@@ -170,6 +168,10 @@ class LocalGalaxy:
         self.version = version
         #: PostgreSQL (a private cluster of Debian's server) instead of SQLite, as big servers run.
         self.production = production
+        #: Galaxy's Celery worker beside the web server (off: Galaxy's slower default, ~0.6 GB less RAM).
+        self.celery = celery
+        #: the toolbox: a tool_conf.xml whose ``@BUNDLED@`` stands for Galaxy's bundled tools directory
+        self.tool_conf = Path(tool_conf) if tool_conf else TOOL_CONF
         self.state_file = self.data_dir / "state.json"
         self.log_file = self.data_dir / "galaxy.log"
         self.celery_log = self.data_dir / "celery.log"
@@ -226,11 +228,7 @@ class LocalGalaxy:
         for sub in ("files", "tmp", "jobs", "config"):
             (d / sub).mkdir(parents=True, exist_ok=True)
         tools_conf = d / "config" / "tool_conf.xml"
-        tools_conf.write_text(
-            f'<toolbox tool_path="{bundled}">\n  <section id="basic" name="Basic tools">\n'
-            + "".join(f'    <tool file="{t}"/>\n' for t in BUNDLED_TOOLS)
-            + "  </section>\n</toolbox>\n"
-        )
+        tools_conf.write_text(self.tool_conf.read_text().replace("@BUNDLED@", str(bundled)))
         local_conf = d / "config" / "local_tool_conf.xml"
         local_conf.write_text(
             f'<toolbox tool_path="{LOCAL_TOOLS}">\n'
@@ -239,24 +237,29 @@ class LocalGalaxy:
             + "  </section>\n</toolbox>\n"
         )
         infra = f"http://127.0.0.1:{port}{self.prefix}"
-        celery: dict[str, Any]
+        celery: dict[str, Any] = {
+            # Galaxy's Celery worker (started beside the web server) sets metadata and runs uploads in
+            # processes that have Galaxy imported already: a trivial job takes ~1 s instead of ~9 s.
+            "enable_celery_tasks": "true",
+            "metadata_strategy": "directory_celery",
+        }
+        if not self.celery:  # every job imports Galaxy afresh for its metadata (Galaxy's default)
+            celery = {"enable_celery_tasks": "false"}
         if database is None:
             # a 60 s busy timeout (Python's default is 5 s): jobs and requests share one SQLite file
             database = f"sqlite:///{d}/universe.sqlite?isolation_level=IMMEDIATE&timeout=60"
             # Celery's broker in a SQLite file of its own, so its polling never locks the main one;
             # task results go to Galaxy's default <data_dir>/results.sqlite.
-            celery = {
-                "amqp_internal_connection": f"sqlalchemy+sqlite:///{d}/control.sqlite?isolation_level=IMMEDIATE"
-            }
+            celery["amqp_internal_connection"] = (
+                f"sqlalchemy+sqlite:///{d}/control.sqlite?isolation_level=IMMEDIATE"
+            )
         else:  # Celery's broker and results in a PostgreSQL database of their own
             from .postgres import CELERY_DB, Cluster
 
             celery_db = Cluster(d).url(CELERY_DB)
             routes = {"galaxy.fetch_data": "galaxy.external", "galaxy.set_job_metadata": "galaxy.external"}
-            celery = {
-                "amqp_internal_connection": f"sqlalchemy+{celery_db}",
-                "celery_conf": json.dumps({"result_backend": f"db+{celery_db}", "task_routes": routes}),
-            }
+            celery["amqp_internal_connection"] = f"sqlalchemy+{celery_db}"
+            celery["celery_conf"] = json.dumps({"result_backend": f"db+{celery_db}", "task_routes": routes})
         lines = {
             "data_dir": d,
             "managed_config_dir": d / "config",
@@ -274,10 +277,6 @@ class LocalGalaxy:
             "dependency_resolvers": "[]",
             "enable_mulled_containers": "false",
             "watch_tools": "'false'",
-            # Galaxy's Celery worker (started beside the web server) sets metadata and runs uploads in
-            # processes that have Galaxy imported already: a trivial job takes ~1 s instead of ~9 s.
-            "enable_celery_tasks": "true",
-            "metadata_strategy": "directory_celery",
             **celery,
             "galaxy_infrastructure_url": infra,
             # upload-from-URL may fetch from this machine (e.g. a local file server)
@@ -317,7 +316,8 @@ class LocalGalaxy:
         celery_from = self.celery_log.stat().st_size if self.celery_log.exists() else 0
         # One shell starts the Celery worker in the background and becomes the web server, so both
         # share one process group that stop() ends at once.
-        script = f"{shlex.join(worker)} >> {shlex.quote(str(self.celery_log))} 2>&1 & exec {shlex.join(web)}"
+        script = f"{shlex.join(worker)} >> {shlex.quote(str(self.celery_log))} 2>&1 & " if self.celery else ""
+        script += f"exec {shlex.join(web)}"
         # Galaxy reads a version.json in its working directory: start it in its own data dir.
         with open(self.log_file, "ab") as out:
             proc = subprocess.Popen(
@@ -341,7 +341,7 @@ class LocalGalaxy:
         )
         _write_private(self.state_file, json.dumps(asdict(state)))
         deadline = time.monotonic() + timeout
-        web_ok = worker_ok = False
+        web_ok, worker_ok = False, not self.celery
         while not (web_ok and worker_ok):
             if proc.poll() is not None:
                 self.stop()
