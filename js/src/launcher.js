@@ -65,10 +65,18 @@ function paramControl(model, p) {
     value: value === null || value === undefined ? "" : String(value),
     placeholder: p.optional ? "optional" : "",
   });
-  input.addEventListener("change", () => {
+  const commit = () => {
     const raw = input.value;  // text keeps its blanks: a validator may be about them
     if (raw.trim() === "") return send(null);
     send(numeric ? Number(raw) : raw);
+  };
+  input.addEventListener("change", commit);
+  // Enter commits too (JupyterLab's notebook keys would otherwise take it and no "change" fires)
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.stopPropagation();
+      commit();
+    }
   });
   if (!(p.suggestions || []).length) return input;
   // Suggestions are offered, any text is allowed: a datalist, not a dropdown.

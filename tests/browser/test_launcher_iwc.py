@@ -1,0 +1,129 @@
+"""Issue 14 in a real JupyterLab: the launcher on an IWC-style workflow shows help, validator
+messages, choices computed from connected tools and suggestions; what each control shows is what
+Python sends; a workflow with missing tools lists them and cannot be run."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.data.iwc_workflows import MISSING, REGEX_MESSAGE, import_patterns, list_paired, post
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "launcher_iwc.ipynb"
+CELLS = [
+    # 0: the launcher, with its data inputs picked from Python (the form is what is tested here)
+    "import os\n"
+    "from galaxy_widgets import Galaxy\n"
+    "from galaxy_widgets.widgets import WorkflowLauncher\n"
+    'gi = Galaxy(os.environ["GALAXY_URL"], api_key=os.environ["GALAXY_API_KEY"])\n'
+    'launcher = WorkflowLauncher(gi, os.environ["GW_IWC_WORKFLOW"], history=os.environ["GW_IWC_HISTORY"])\n'
+    'launcher.pickers["table "].value = [os.environ["GW_IWC_TABLE"]]\n'
+    'launcher.pickers["Collection paired FASTQ files"].value = [os.environ["GW_IWC_PAIRS"]]\n'
+    "launcher.widget",
+    # 1: what Python would send now
+    "import json\n"
+    "plan = launcher.plan()[0]\n"
+    "print(json.dumps({k: v for k, v in plan.items() if isinstance(v, str | bool | float | int)}))",
+    # 2: a workflow whose tools are missing
+    'missing = WorkflowLauncher(gi, os.environ["GW_IWC_MISSING"], history=os.environ["GW_IWC_HISTORY"])\n'
+    "missing.widget",
+]
+
+
+def _notebook() -> dict:
+    cells = [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
+        for src in CELLS
+    ]
+    meta = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}}
+    return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
+
+
+@pytest.fixture(scope="module")
+def lab_env(galaxy_server, gi, history, uploaded) -> dict[str, str]:
+    pairs = list_paired(gi, uploaded.history_id, uploaded.pair, name="gw-iwc pairs")
+    return {
+        "GALAXY_URL": galaxy_server.url,
+        "GALAXY_API_KEY": galaxy_server.api_key,  # the server's environment only, never the notebook
+        "GW_IWC_HISTORY": history.id,
+        "GW_IWC_WORKFLOW": import_patterns(gi).id,
+        "GW_IWC_MISSING": post(gi, {"yaml_content": MISSING}).id,
+        "GW_IWC_TABLE": uploaded.table.id,
+        "GW_IWC_PAIRS": pairs.id,
+    }
+
+
+def _run(page, cells, index: int):
+    from playwright.sync_api import expect
+
+    page.evaluate(
+        """(i) => {
+            const nb = window.jupyterapp.shell.currentWidget.content;
+            nb.activeCellIndex = i;
+            return window.jupyterapp.commands.execute('notebook:run-cell');
+        }""",
+        index,
+    )
+    expect(cells.nth(index).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=120_000)
+    return cells.nth(index)
+
+
+def _sent(page, cells) -> dict:
+    out = _run(page, cells, 1).locator(".jp-OutputArea-output")
+    return json.loads(out.inner_text().strip().splitlines()[-1])
+
+
+def test_launcher_shows_what_python_sends(lab, page):
+    from playwright.sync_api import expect
+
+    (lab.root / NOTEBOOK).write_text(json.dumps(_notebook()))
+    page.goto(lab.notebook_url(NOTEBOOK))
+    expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
+    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
+    cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+
+    form = _run(page, cells, 0).locator(".gw-launcher-form")
+    expect(form).to_be_visible()
+    labels = form.locator(".gw-param-label")
+    sample = labels.filter(has_text="MGnify's sample")
+    expect(sample.locator(".gw-param-help")).to_have_text(f"The sample name. · {REGEX_MESSAGE}")
+    # a select without a default starts on "choose…", which Python holds as None: Run stays off
+    order = form.locator("select.gw-param-select")
+    expect(order.locator("option:checked")).to_have_text("choose…")
+    expect(order.locator("option:not(.gw-choose)")).to_have_text(["DESC", "ASC"])
+    run = form.locator(".gw-run-button")
+    expect(run).to_be_disabled()
+    # suggestions: a free-text box with a datalist
+    genome = form.locator("input.gw-param-suggested")
+    list_id = genome.get_attribute("list")
+    expect(page.locator(f"datalist#{list_id} option")).to_have_count(2)
+    # the required boolean with no default: unticked, and False in Python
+    box = form.locator("input.gw-param-boolean")
+    expect(box).not_to_be_checked()
+
+    texts = form.locator("input.gw-param-text")
+    texts.nth(0).fill("two words")  # MGnify's sample
+    texts.nth(0).press("Enter")
+    order.select_option("ASC")
+    expect(form.locator(".gw-run-summary")).to_contain_text(REGEX_MESSAGE)
+    expect(run).to_be_disabled()
+    texts.nth(0).fill("s1")
+    texts.nth(0).press("Enter")
+    genome.fill("hg19")
+    genome.press("Enter")
+    expect(run).to_be_enabled()
+    sent = _sent(page, cells)
+    assert sent["keep header"] is False and sent["sort order"] == "ASC"
+    assert sent["MGnify's sample"] == "s1" and sent["genome"] == "hg19"
+    box.check()
+    expect(box).to_be_checked()
+    assert _sent(page, cells)["keep header"] is True
+
+    chooser = _run(page, cells, 2).locator(".gw-launcher-chooser")
+    expect(chooser.locator(".gw-msg")).to_contain_text("2 tool(s) are not installed")
+    expect(chooser.locator(".gw-msg")).to_contain_text("repository 'fastqc' by devteam")
+    expect(cells.nth(2).locator(".gw-run-button")).to_be_disabled()
