@@ -121,7 +121,7 @@ class WorkflowLauncher(Facade):
     ) -> None:
         self.gi = gi
         self.workflow: Workflow | None = None
-        self.pickers: dict[str, DatasetPicker] = {}
+        self.pickers: dict[str, _InputPicker] = {}
         self.monitors: list[InvocationMonitor] = []
         self.chooser = LauncherChooserModel()
         self.form = LauncherFormModel()
