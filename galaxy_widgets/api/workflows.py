@@ -8,12 +8,15 @@ for the magics, the launcher and ``invoke``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +145,35 @@ class BadParameterError(GalaxyError, ValueError):
         super().__init__(f"Input {inp.label!r}: {problem}.")
 
 
+#: Namespace of the uuids derived from a workflow's content (a file without a uuid of its own).
+CONTENT_UUID_NAMESPACE = uuid.UUID("5d1c9e3e-0f55-4a8e-9c36-7b0f3b1d2a61")
+MAX_WORKFLOW_BYTES = 20 * 1024 * 1024
+
+
+class AmbiguousNameWarning(UserWarning):
+    """Several workflows share the name asked for; the newest was taken (give an id to be exact)."""
+
+
+@dataclass(frozen=True)
+class WorkflowSource:
+    """A workflow read for import: the dict sent to Galaxy and what identifies its content.
+
+    ``uuid`` is the file's own uuid, or one derived from the sha256 of its content (then written
+    into ``payload``, so Galaxy keeps it and a later import of the same content finds it).
+    """
+
+    payload: dict[str, Any] = field(repr=False)
+    name: str
+    uuid: str
+    sha256: str
+    origin: str = ""
+    own_uuid: bool = False
+
+    @property
+    def format(self) -> str:
+        return "gxformat2" if self.payload.get("class") == "GalaxyWorkflow" else "ga"
+
+
 class Workflows(Resource):
     def list(self, search: str | None = None, *, published: bool = False) -> list[Workflow]:
         """The user's workflows (``search`` is applied on the server), newest first."""
@@ -236,28 +268,92 @@ class Workflows(Resource):
                 return self.show(spec)
             except GalaxyError:
                 pass
-        named = [w for w in self.list(spec) if w.name == spec]
+        named = [w for w in self.list(spec) if w.name == spec]  # newest first
         if not named:
             raise ItemLookupError(f"No workflow named or with id {spec!r}; list them with workflows.list().")
+        if len(named) > 1:
+            newest = named[0]
+            others = ", ".join(w.id for w in named[1:4]) + (", ..." if len(named) > 4 else "")
+            warnings.warn(
+                f"{len(named)} workflows are named {spec!r}; using the newest, {newest.id} (updated "
+                f"{newest.update_time[:19].replace('T', ' ')}). Give an id to pick another: {others}.",
+                AmbiguousNameWarning,
+                stacklevel=2,
+            )
         return self.show(named[0].id)
 
-    def import_(
+    def read(
         self, source: str | os.PathLike[str] | Mapping[str, Any], *, name: str | None = None
-    ) -> Workflow:
-        """Import a workflow from a ``.ga`` / gxformat2 (``.gxwf.yml``) file, its text, or a dict."""
+    ) -> WorkflowSource:
+        """Read a workflow for import: a ``.ga`` or gxformat2 (``.gxwf.yml``) file, an http(s) URL,
+        the text of either, or a dict. Nothing is sent to Galaxy; a URL is fetched without the key.
+        """
+        origin = ""
         if isinstance(source, Mapping):
-            payload: dict[str, Any] = dict(source)
+            data: Any = dict(source)
         else:
-            text = str(source)
-            if isinstance(source, os.PathLike) or (
-                len(text) < 1024 and "\n" not in text and Path(text).is_file()
+            text = os.fspath(source) if isinstance(source, os.PathLike) else str(source)
+            stripped = text.strip()
+            if isinstance(source, str) and stripped.lower().startswith(("http://", "https://")):
+                origin = stripped
+                text = _download_text(stripped, timeout=self._gi.timeout)
+            elif isinstance(source, os.PathLike) or not (stripped.startswith("{") or "\n" in stripped):
+                path = Path(text).expanduser()
+                if not path.is_file():
+                    raise GalaxyError(f"No workflow file at {text}; check the path.")
+                origin = str(path)
+                text = path.read_text(encoding="utf-8")
+            data = _parse_workflow_text(text, origin or "The workflow text")
+        if not isinstance(data, dict) or not (
+            data.get("a_galaxy_workflow") or data.get("class") == "GalaxyWorkflow"
+        ):
+            raise GalaxyError(
+                f"{origin or 'The workflow'} is not a Galaxy workflow (.ga JSON with a_galaxy_workflow, "
+                "or gxformat2 YAML with class: GalaxyWorkflow)."
+            )
+        payload = dict(data)
+        format2 = payload.get("class") == "GalaxyWorkflow"
+        if name:
+            payload["label" if format2 else "name"] = name
+        content = {k: v for k, v in payload.items() if k != "uuid"}
+        digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        own = str(payload.get("uuid") or "")
+        if not own:
+            # Galaxy accepts only version-4 uuids: the content hash with the v4 bits set
+            payload["uuid"] = str(uuid.UUID(bytes=bytes.fromhex(digest)[:16], version=4))
+        title = str(payload.get("label" if format2 else "name") or payload.get("name") or "")
+        return WorkflowSource(payload, title, str(payload["uuid"]), digest, origin, bool(own))
+
+    def find_copy(self, source: WorkflowSource) -> Workflow | None:
+        """The newest imported workflow identical to ``source`` (same uuid), or None.
+
+        The uuid is the file's own, or for a file without one a uuid derived from its content, so
+        a re-import of the same content is found.
+        """
+        for w in self.list():
+            if w.raw.get("latest_workflow_uuid") == source.uuid and (
+                not source.own_uuid or not source.name or w.name == source.name
             ):
-                text = Path(source).read_text()
-            stripped = text.lstrip()
-            payload = json.loads(text) if stripped.startswith("{") else {"yaml_content": text}
-        if name and "yaml_content" not in payload:
-            payload["name"] = name
-        data = self._gi.post("workflows", json={"workflow": payload}, what="Workflow import")
+                return w
+        return None
+
+    def import_(
+        self,
+        source: str | os.PathLike[str] | Mapping[str, Any] | WorkflowSource,
+        *,
+        name: str | None = None,
+        reuse: bool = False,
+    ) -> Workflow:
+        """Import a workflow from a ``.ga`` / gxformat2 (``.gxwf.yml``) file, a URL, its text, or a dict.
+
+        With ``reuse`` an identical workflow already imported (same uuid, or same content: see
+        :meth:`find_copy`) is returned instead of a second copy being made.
+        """
+        src = source if isinstance(source, WorkflowSource) else self.read(source, name=name)
+        found = self.find_copy(src) if reuse else None
+        if found is not None:
+            return self.show(found.id)
+        data = self._gi.post("workflows", json={"workflow": src.payload}, what="Workflow import")
         wf = self.show(data["id"])
         if wf.missing_tools:
             warnings.warn(
@@ -349,3 +445,37 @@ class Workflows(Resource):
                 raise GalaxyError(f"Workflow {wf.name!r} has no step {key!r} (steps: {known}).")
             out[index] = dict(values)
         return out
+
+
+def _parse_workflow_text(text: str, where: str) -> Any:
+    """A ``.ga`` (JSON) or gxformat2 (YAML) text as a dict."""
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise GalaxyError(f"{where} is not valid .ga JSON: {exc}.") from None
+    import yaml  # type: ignore[import-untyped]
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise GalaxyError(f"{where} is neither .ga JSON nor valid gxformat2 YAML: {exc}.") from None
+
+
+def _download_text(url: str, *, timeout: float | None) -> str:
+    """A workflow file from another server: a plain GET, never on the Galaxy session (no API key)."""
+    import requests
+
+    body = bytearray()
+    try:
+        with requests.get(url, timeout=timeout or 60, stream=True) as resp:
+            if resp.status_code != 200:
+                raise GalaxyError(f"Could not fetch the workflow from {url}: HTTP {resp.status_code}.")
+            for chunk in resp.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > MAX_WORKFLOW_BYTES:
+                    raise GalaxyError(f"{url} is over {MAX_WORKFLOW_BYTES} bytes: not a workflow file.")
+            encoding = resp.encoding or "utf-8"
+    except requests.RequestException as exc:
+        raise GalaxyError(f"Could not fetch the workflow from {url} ({type(exc).__name__}).") from None
+    return bytes(body).decode(encoding, errors="replace")
