@@ -33,8 +33,10 @@ from ..errors import GalaxyError, InvocationFailedError
 from ..records import Collection, Dataset, History, Invocation, Workflow, WorkflowInput
 from ..states import (
     ERROR_DATASET_STATES,
+    ERROR_JOB_STATES,
     FAILED_INVOCATION_STATES,
     TERMINAL_DATASET_STATES,
+    TERMINAL_JOB_STATES,
     failure_text,
     stderr_tail,
 )
@@ -139,6 +141,7 @@ class Batch:
         #: sample -> history id
         self.histories: dict[str, str] = dict(histories or {})
         self._samples: list[SampleResult] | None = None
+        self._failed_job_id: str | None = None
 
     def __repr__(self) -> str:
         return f"<Batch {self.id} ({self.mode}, {len(self.invocations)} samples) on {self._gi.url}>"
@@ -169,20 +172,31 @@ class Batch:
         return self._per_item_snapshot(started)
 
     def _mapped_snapshot(self, started: float) -> engine.Snapshot[Batch]:
+        """ONE request per round: the invocation's job summary. Galaxy counts subworkflow jobs in it,
+        and says ``populated_state: ok`` only once every step (subworkflows included) is scheduled.
+        A failure costs one more request, to name the failed job."""
         inv_id = next(iter(self.invocations.values()))
-        snap = self._gi.invocations.progress(inv_id, started)
+        summary = self._gi.invocations.jobs_summary(inv_id)
+        states = {k: n for k, n in (summary.get("states") or {}).items() if n}
+        populated = summary.get("populated_state") or ""
+        bad = sum(n for s, n in states.items() if s in ERROR_JOB_STATES)
         failures: tuple[engine.Failure, ...] = ()
-        if snap.error:
-            failures = (engine.Failure("invocation", snap.invocation.state, snap.error, snap.failed_job_id),)
+        if populated == "failed" or bad:
+            if self._failed_job_id is None:
+                self._failed_job_id = self._gi.invocations.failed_job(inv_id) or ""
+            job_id = self._failed_job_id or None
+            what = f"{bad} job(s) failed" if bad else "the invocation failed"
+            failures = (engine.Failure("invocation", "error", what, job_id),)
+        done = populated in ("ok", "failed") and all(s in TERMINAL_JOB_STATES for s in states)
         total = len(self.invocations)
         return engine.Snapshot(
             f"Batch {self.id}",
             self,
-            snap.states,
-            done=snap.done,
+            states,
+            done=done,
             failures=failures,
             elapsed=time.monotonic() - started,
-            finished_items=total if snap.done else None,
+            finished_items=total if done else None,
             total_items=total,
         )
 
@@ -221,7 +235,7 @@ class Batch:
         self,
         *,
         timeout: float | None = 3600,
-        interval: float = 5.0,
+        interval: float = 10.0,
         progress: Callable[[engine.Snapshot[Batch]], None] | None = None,
         fail_fast: bool = False,
     ) -> Batch:
@@ -499,8 +513,15 @@ class Batches(Resource):
         label = name or wf.name
         if mode == MAPPED:
             history_id = _history_id(gi, history, label)
+            # R1/R2 are paired only for a paired input; a dataset input maps over a plain list
+            paired = None if "paired" in target.collection_type else False
             coll = gi.collections.build(
-                history_id, samples, name=label, collection_type=collection_type, keep_names=keep_names
+                history_id,
+                samples,
+                name=label,
+                collection_type=collection_type,
+                keep_names=keep_names,
+                paired=paired,
             )
             if not coll.elements and coll.populated_state != "ok":
                 coll = gi.collections.populated(coll.id)

@@ -144,6 +144,15 @@ class Collections(Resource):
                     collection_name=name,
                 )
                 return self.populated(up.collection.id)
+            if listed and all(isinstance(x, Collection) for x in listed):  # e.g. pairs -> list:paired
+                named = {x.name: x for x in listed}
+                if len(named) != len(listed):
+                    raise GalaxyError("Two collections have the same name; rename one or give a dict.")
+                kinds = {x.collection_type for x in listed}
+                kind = collection_type or (f"list:{kinds.pop()}" if len(kinds) == 1 else None)
+                if kind is None:
+                    raise GalaxyError("The collections differ in type; a list of them needs one type.")
+                return self.create(history_id, name, named, collection_type=kind, hide_source_items=False)
             bad = [x for x in listed if not isinstance(x, Dataset)]
             if bad:
                 raise GalaxyError(

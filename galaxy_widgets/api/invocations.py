@@ -129,7 +129,7 @@ class Invocations(Resource):
         if bad and not error:
             error = f"{sum(states[s] for s in bad)} job(s) in state {', '.join(bad)}"
         if (bad or error) and failed_job is None:
-            failed_job = self._failed_job(invocation_id)
+            failed_job = self.failed_job(invocation_id)
         pending = inv.state not in SCHEDULED_INVOCATION_STATES or any(
             s not in TERMINAL_JOB_STATES for s in states
         )
@@ -141,7 +141,8 @@ class Invocations(Resource):
             inv, dict(states), steps, time.monotonic() - started, done, error, failed_job, subs
         )
 
-    def _failed_job(self, invocation_id: str) -> str | None:
+    def failed_job(self, invocation_id: str) -> str | None:
+        """The id of a failed job of the invocation (one request, two if none is in state error)."""
         for state in ("error", "failed"):
             jobs = self._gi.get("jobs", params={"invocation_id": invocation_id, "state": state, "limit": 1})
             if jobs:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from galaxy_widgets.errors import GalaxyError
-from galaxy_widgets.records import Dataset
+from galaxy_widgets.records import Collection
 from galaxy_widgets.widgets import HistoryBrowser, InvocationMonitor, WorkflowLauncher
 
 FAILING_WORKFLOW = """
@@ -54,7 +54,7 @@ def test_form_is_built_from_the_workflow_inputs(gi, history, uploaded, demo_work
     browser_sets(launcher.form, batch=True)
     assert picker.widget.multiple
     browser_sets(picker.widget, selected=[uploaded.table.id, uploaded.text.id])
-    assert launcher.form.ready and launcher.form.run_label == "Run 2 times"
+    assert launcher.form.ready and launcher.form.run_label == "Run over 2 samples"
     assert len(launcher.plan()) == 2
     browser_sets(launcher.form, values={"lines": "x"})
     with pytest.raises(GalaxyError, match="'lines' needs a number"):
@@ -105,7 +105,9 @@ def test_browser_updates_running_items_by_itself(gi, history, launched, browser_
 def test_run_turns_the_launcher_into_monitors(launched):
     launcher = launched.launcher
     assert launcher.form.error == ""
-    assert len(launcher.monitors) == 2
+    assert len(launcher.monitors) == 1  # ONE run mapped over both picks
+    assert launcher.batch is not None and sorted(launcher.batch.sample_names) == ["notes", "table"]
+    assert launcher.monitor.invocation_id == launcher.batch.id
     assert list(launcher.widget.children) == [m.widget for m in launcher.monitors]
     for monitor in launcher.monitors:
         assert monitor.widget.workflow_name == "gw-demo sort and head"
@@ -113,35 +115,37 @@ def test_run_turns_the_launcher_into_monitors(launched):
 
 
 def test_monitors_reach_done_with_outputs_by_label(gi, launched, uploaded):
-    monitors = [m.wait(600) for m in launched.launcher.monitors]
-    for monitor in monitors:
-        assert monitor.ok, monitor.widget.error
-        assert monitor.widget.phase == "ok" and monitor.widget.finished >= monitor.widget.started > 0
-        assert set(monitor.outputs) == {"sorted", "top"}
-        assert [o["label"] for o in monitor.widget.outputs] == list(monitor.outputs)
-        assert all(isinstance(v, Dataset) and v.state == "ok" for v in monitor.outputs.values())
-        tool_steps = [s for s in monitor.widget.steps if not s["input"]]
-        assert [s["label"] for s in tool_steps] == ["sort", "head"]
-        assert all(s["states"] == {"ok": 1} for s in tool_steps)
-        assert monitor.widget.totals == {"ok": 2}
-        assert not monitor._poller.running
-    # one run per picked dataset, with lines=3 from the form
-    inputs = {gi.invocations.show(m.invocation_id).raw["inputs"]["0"]["id"] for m in monitors}
-    assert inputs == {uploaded.table.id, uploaded.text.id}
-    tops = sorted(gi.datasets.text(m.outputs["top"].id) for m in monitors)
-    assert tops == ["#name\tvalue\tgroup\nalpha\t3\ta\nbeta\t1\tb\n", "first line\nsecond line\n"]
-    assert "sorted" in repr(monitors[0]) and ": ok" in repr(monitors[0])
+    (monitor,) = launched.launcher.monitors
+    monitor.wait(600)
+    assert monitor.ok, monitor.widget.error
+    assert monitor.widget.phase == "ok" and monitor.widget.finished >= monitor.widget.started > 0
+    assert set(monitor.outputs) == {"sorted", "top"}
+    assert [o["label"] for o in monitor.widget.outputs] == list(monitor.outputs)
+    assert all(isinstance(v, Collection) for v in monitor.outputs.values())
+    tool_steps = [s for s in monitor.widget.steps if not s["input"]]
+    assert [s["label"] for s in tool_steps] == ["sort", "head"]
+    assert all(s["states"] == {"ok": 2} for s in tool_steps)  # each step mapped over both picks
+    assert monitor.widget.totals == {"ok": 4}
+    assert not monitor._poller.running
+    # the run went over both picked datasets, with lines=3 from the form
+    tops = {k: gi.datasets.text(v.id) for k, v in monitor.outputs["top"].datasets().items()}
+    assert tops == {
+        "table": "#name\tvalue\tgroup\nalpha\t3\ta\nbeta\t1\tb\n",
+        "notes": "first line\nsecond line\n",
+    }
+    assert "sorted" in repr(monitor) and ": ok" in repr(monitor)
 
 
 def test_outputs_go_to_variables(launched):
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
-    monitor = next(m for m in launched.launcher.monitors if m.outputs["top"].extension == "tabular")
+    (monitor,) = launched.launcher.monitors
     monitor.wait(600)
     monitor.widget._handle_custom_msg({"action": "to_variable", "label": "top", "name": "top_table"}, [])
-    top = shell.user_ns["top_table"]
-    assert isinstance(top, pd.DataFrame) and top["name"].tolist() == ["alpha", "beta"]
+    top = shell.user_ns["top_table"]  # a collection: a dict by sample
+    assert isinstance(top["table"], pd.DataFrame) and top["table"]["name"].tolist() == ["alpha", "beta"]
+    assert top["notes"] == "first line\nsecond line\n"
     assert monitor.widget.variable_message.startswith("top_table = #")
     monitor.widget._handle_custom_msg({"action": "to_variable", "label": "top", "name": "not valid"}, [])
     assert "not a valid Python variable name" in monitor.widget.error

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from ...records import ERROR_JOB_STATES, TERMINAL_JOB_STATES, Collection, Dataset, Job
+from ...errors import JobFailedError, WaitTimeoutError
+from ...records import Collection, Dataset, Job
 from ..display import Table
 from ..parser import arg, command, out_arg, split_line
 
@@ -68,7 +67,7 @@ def tool(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     if args.no_wait:
         print(f"Started {spec.id}: {len(run.jobs)} job(s); `%galaxy get` on an output waits for it.")
         return m.deliver(run, args.out)
-    wait_jobs(m, f"{spec.id}", [j.id for j in run.jobs])
+    wait_jobs(m, f"{spec.id}", [j.id for j in run.jobs], history_id)
     named = _named_outputs(gi, run)
     values = {name: m.load(item) for name, item in named.items()}
     m.record(
@@ -129,33 +128,21 @@ def _named_outputs(gi: Any, run: Any) -> dict[str, Dataset | Collection]:
     return out
 
 
-def wait_jobs(m: GalaxyMagics, title: str, job_ids: list[str]) -> list[Job]:
-    """Wait for jobs with a progress line; a failed job is a ``UsageError`` showing its stderr."""
+def wait_jobs(m: GalaxyMagics, title: str, job_ids: list[str], history_id: str | None = None) -> list[Job]:
+    """Wait for jobs with a progress line (the API's wait engine); a failure shows its stderr."""
     gi = m.require_gi()
     bar = m.progress_display(title)
-    started = time.monotonic()
-    delay = 1.0
-    while True:
-        jobs = [Job.from_api(gi.get(f"jobs/{j}", what=f"Job {j}")) for j in job_ids]
-        counts = Counter(j.state for j in jobs)
-        bar.update(
-            ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-            + f" ({time.monotonic() - started:.0f} s)"
+    try:
+        jobs = gi.jobs.wait_many(
+            job_ids,
+            history_id=history_id,
+            timeout=m.wait_seconds,
+            interval=m.poll_interval,
+            progress=lambda snap: bar.update(snap.summary()),
         )
-        failed = [j for j in jobs if j.state in ERROR_JOB_STATES]
-        if failed:
-            job = gi.jobs.show(failed[0].id)
-            err = job.stderr.strip()[-1500:] or "(no stderr)"
-            raise UsageError(
-                f"{title}: job {job.id} ({job.tool_id}) ended in state {job.state!r}.\nstderr:\n{err}"
-            )
-        if all(j.state in TERMINAL_JOB_STATES for j in jobs):
-            bar.update(f"done: {len(jobs)} job(s) ok ({time.monotonic() - started:.0f} s)", force=True)
-            return jobs
-        if m.wait_seconds and time.monotonic() - started > m.wait_seconds:
-            raise UsageError(
-                f"{title}: still running after {m.wait_seconds:.0f} s; it goes on in Galaxy "
-                "(raise `%config GalaxyMagics.wait_timeout`)."
-            )
-        time.sleep(delay)
-        delay = min(m.poll_interval, delay * 1.5)
+    except JobFailedError as exc:
+        raise UsageError(f"{title}: {exc}") from None
+    except WaitTimeoutError as exc:
+        raise UsageError(f"{title}: {exc} (or raise `%config GalaxyMagics.wait_timeout`).") from None
+    bar.update(f"done: {len(jobs)} job(s) ok", force=True)
+    return jobs
