@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -26,6 +26,18 @@ from .errors import (
     RedirectRefusedError,
 )
 from .urls import api_path, base_url, origin
+
+if TYPE_CHECKING:
+    from .api.batches import Batches
+    from .api.collections import Collections
+    from .api.datasets import Datasets
+    from .api.histories import Histories
+    from .api.invocations import Invocations
+    from .api.jobs import Jobs
+    from .api.tools import Tools
+    from .api.uploads import Uploads
+    from .api.users import Users
+    from .api.workflows import Workflows
 
 log = logging.getLogger("galaxy_widgets")
 
@@ -322,55 +334,62 @@ class Galaxy:
 
     # ------------------------------------------------------------------ resources
     @cached_property
-    def users(self):
+    def users(self) -> Users:
         from .api.users import Users
 
         return Users(self)
 
     @cached_property
-    def histories(self):
+    def histories(self) -> Histories:
         from .api.histories import Histories
 
         return Histories(self)
 
     @cached_property
-    def datasets(self):
+    def datasets(self) -> Datasets:
         from .api.datasets import Datasets
 
         return Datasets(self)
 
     @cached_property
-    def collections(self):
+    def collections(self) -> Collections:
         from .api.collections import Collections
 
         return Collections(self)
 
     @cached_property
-    def uploads(self):
+    def uploads(self) -> Uploads:
         from .api.uploads import Uploads
 
         return Uploads(self)
 
     @cached_property
-    def tools(self):
+    def tools(self) -> Tools:
         from .api.tools import Tools
 
         return Tools(self)
 
     @cached_property
-    def workflows(self):
+    def workflows(self) -> Workflows:
         from .api.workflows import Workflows
 
         return Workflows(self)
 
     @cached_property
-    def invocations(self):
+    def invocations(self) -> Invocations:
         from .api.invocations import Invocations
 
         return Invocations(self)
 
     @cached_property
-    def jobs(self):
+    def batches(self) -> Batches:
+        """One workflow over many samples: one mapped invocation, or one per sample."""
+        from .api.batches import Batches
+
+        return Batches(self)
+
+    @cached_property
+    def jobs(self) -> Jobs:
         from .api.jobs import Jobs
 
         return Jobs(self)
@@ -492,6 +511,8 @@ def _api_error(resp: requests.Response, method: str, what: str) -> GalaxyAPIErro
         err_msg = body.strip()[:300]
     url = resp.url.split("?", 1)[0]
     cls = GalaxyAPIError.from_status(resp.status_code)
+    if what == "Login" and resp.status_code in (401, 403, 404):  # 404: "The user does not exist."
+        cls = AuthenticationError
     if resp.status_code == 401 and not err_msg:
         err_msg = "not authenticated"
     if cls is AuthenticationError and what == "Login":

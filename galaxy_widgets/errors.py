@@ -129,6 +129,10 @@ class WaitTimeoutError(GalaxyError, TimeoutError):
     """A wait for a dataset, job or invocation ran out of time (the work may go on)."""
 
 
+class WaitInterrupted(GalaxyError):
+    """Waiting was stopped (Ctrl-C); the work goes on in Galaxy. The message says how to re-attach."""
+
+
 class JobFailedError(GalaxyError):
     """A job (or the dataset it makes) ended in error. ``job`` holds its stderr/stdout."""
 

@@ -9,10 +9,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from ..errors import DownloadError, GalaxyConnectionError, JobFailedError
 from ..filters import Filters, to_params
-from ..records import ERROR_DATASET_STATES, Dataset
-from ._base import Resource, poll
+from ..records import Dataset
+from ..states import ERROR_DATASET_STATES, failure_text
+from . import wait as engine
+from ._base import Resource
 from .histories import id_segment
 
 CHUNK = 1024 * 1024  # 1 MiB: measured to keep pace with curl; 4 KB halves the speed
@@ -63,6 +67,8 @@ class Datasets(Resource):
                 out.append(line.decode("utf-8", errors="replace"))
                 if len(out) >= lines:
                     break
+        except _BROKEN as exc:
+            raise _broke_off(dataset_id, exc) from None
         finally:
             resp.close()
         return out
@@ -76,17 +82,18 @@ class Datasets(Resource):
         raise_on_error: bool = True,
     ) -> Dataset:
         """Wait until the dataset is terminal (ok, error, ...); raise JobFailedError on error."""
-        ds = poll(
+        ds = engine.simple(
             lambda: self.show(dataset_id),
             lambda d: d.terminal,
+            what=f"Dataset {dataset_id}",
+            reattach=f"gi.datasets.wait({dataset_id!r}) picks it up again.",
             timeout=timeout,
             interval=interval,
-            what=f"Dataset {dataset_id}",
+            states=lambda d: {d.state: 1},
         )
         if raise_on_error and ds.state in ERROR_DATASET_STATES:
             job = self._gi.jobs.show(ds.creating_job) if ds.creating_job else None
-            detail = f": {job.stderr.strip()[-500:]}" if job and job.stderr.strip() else ""
-            raise JobFailedError(f"Dataset #{ds.hid} {ds.name!r} is in state {ds.state}{detail}", job, ds)
+            raise JobFailedError(failure_text(f"Dataset #{ds.hid} {ds.name!r}", ds.state, job), job, ds)
         return ds
 
     def wait_all(self, dataset_ids: Sequence[str], **kw: Any) -> list[Dataset]:
@@ -107,6 +114,8 @@ class Datasets(Resource):
         resp = self._display(dataset_id, None)
         try:
             return resp.content
+        except _BROKEN as exc:
+            raise _broke_off(dataset_id, exc) from None
         finally:
             resp.close()
 
@@ -192,6 +201,16 @@ class Datasets(Resource):
     def delete(self, dataset_id: str, *, purge: bool = False) -> None:
         path = f"datasets/{id_segment(dataset_id, 'dataset')}"
         self._gi.delete(path, json={"purge": purge}, what=f"Dataset {dataset_id}")
+
+
+#: What reading a streamed answer raises when the connection breaks mid-body.
+_BROKEN = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError)
+
+
+def _broke_off(dataset_id: str, exc: Exception) -> GalaxyConnectionError:
+    return GalaxyConnectionError(
+        f"Reading dataset {dataset_id} broke off ({type(exc).__name__}); nothing was kept. Try again."
+    )
 
 
 def _check_target(target: Path) -> None:

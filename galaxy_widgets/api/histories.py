@@ -26,6 +26,7 @@ HISTORY_KEYS = "id,name,count,contents_active,size,update_time,create_time,tags,
 #: What Galaxy's encoded ids look like. Use :func:`is_encoded_id` / :func:`id_segment`, not this.
 ENCODED_ID = re.compile(r"^[0-9a-f]{16,}$")
 STATS_ACCEPT = "application/vnd.galaxy.history.contents.stats+json"
+LIST_ITEMS = "histories.contents() lists them."
 #: The largest hid a filter may name (Galaxy stores hids as 32-bit integers).
 MAX_HID = 2**31 - 1
 
@@ -338,7 +339,7 @@ class Histories(Resource):
                 raise ItemLookupError(f"#{hid} is not a hid: hids are whole numbers up to {MAX_HID}.")
             found = self.contents(history_id, f"hid:{hid} deleted:false visible:any").all()
             if not found:
-                raise ItemLookupError(f"No item #{hid} in history {history_id}.")
+                raise ItemLookupError(f"No item #{hid} in history {history_id}; {LIST_ITEMS}")
             return self._full(found[0])
         if is_encoded_id(text):
             return self._by_id(history_id, text, kind)
@@ -349,7 +350,7 @@ class Histories(Resource):
         exact = [m for m in matches if m.name == name]
         matches = exact or matches
         if not matches:
-            raise ItemLookupError(f"No item named {name!r} in history {history_id}.")
+            raise ItemLookupError(f"No item named {name!r} in history {history_id}; {LIST_ITEMS}")
         if len(matches) > 1:
             listing = ", ".join(f"#{m.hid} {m.name!r}" for m in matches[:10])
             raise ItemLookupError(f"{name!r} matches {len(matches)} items ({listing}); use a hid instead.")
@@ -362,11 +363,14 @@ class Histories(Resource):
         if kind == "collection":
             return self._gi.collections.show(item_id)
         if history_id:
-            here = self.contents(
-                history_id,
-                q=[("type_id-in", f"dataset-{item_id},dataset_collection-{item_id}")],
-                order="hid-dsc",
-            ).all()
+            try:
+                here = self.contents(
+                    history_id,
+                    q=[("type_id-in", f"dataset-{item_id},dataset_collection-{item_id}")],
+                    order="hid-dsc",
+                ).all()
+            except BadRequestError:  # an id Galaxy cannot decode: no item has it
+                here = []
             if len(here) == 1:
                 return self._full(here[0])
             if len(here) > 1:
@@ -384,7 +388,10 @@ class Histories(Resource):
         if len(found) == 1:
             return found[0]
         if not found:
-            raise ItemLookupError(f"No dataset or collection with id {item_id!r}.")
+            raise ItemLookupError(
+                f"No dataset or collection with id {item_id!r}; use a hid or name:NAME of the current "
+                f"history instead: {LIST_ITEMS}"
+            )
         raise ItemLookupError(
             f"Id {item_id} is not in the current history, and Galaxy has both a dataset and a collection "
             "with that id (ids do not say their kind). Choose the history that holds it and use its hid, "

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BadInputError
+from ..errors import BadInputError, NotFoundError
 from ..records import Collection, Dataset, Job, Tool
 from ..urls import segment
 from ._base import Resource
@@ -116,7 +116,12 @@ class Tools(Resource):
         """A tool with its inputs (names, types, defaults, allowed formats)."""
         if not isinstance(tool_id, str) or not tool_id.strip():
             raise BadInputError("Say which tool: give its id (tools.list() or `%galaxy tools` lists them).")
-        data = self._gi.get(f"tools/{segment(tool_id)}", params={"io_details": True}, what=f"Tool {tool_id}")
+        path = f"tools/{segment(tool_id)}"
+        try:
+            data = self._gi.get(path, params={"io_details": True}, what=f"Tool {tool_id}")
+        except NotFoundError as exc:
+            exc.hint = f"No tool {tool_id!r} here; tools.list() lists them (ids are case-sensitive)."
+            raise
         return Tool.from_api(data)
 
     def run(

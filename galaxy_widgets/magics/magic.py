@@ -203,6 +203,8 @@ class GalaxyMagics(Magics, Configurable):
 _MAGIC_WORDS = {
     "histories.list()": "`%galaxy histories`",
     "workflows.list()": "`%galaxy workflows`",
+    "histories.contents()": "`%galaxy ls`",
+    "tools.list()": "`%galaxy tools`",
     "choose one first": "choose one with `%galaxy use`",
 }
 

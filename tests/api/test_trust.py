@@ -265,6 +265,14 @@ def test_broken_answer_every_time_is_a_connection_error(fault):
     assert KEY not in str(info.value)
 
 
+@pytest.mark.parametrize("read", ["content", "preview", "text"])
+def test_broken_dataset_body_is_a_connection_error(read):
+    with scripted(("reset_mid",)) as srv:
+        gi = fast(Galaxy(srv.url, api_key=KEY, retries=0))
+        with pytest.raises(GalaxyConnectionError, match="broke off"):
+            getattr(gi.datasets, read)("0123456789abcdef")
+
+
 # ----------------------------------------------------------------------------- 11. lost POST answers
 @pytest.mark.parametrize("fault", [("reset",), ("reset_mid",), ("short", 500, 20)])
 def test_post_whose_answer_was_lost_says_it_may_have_been_done(fault):

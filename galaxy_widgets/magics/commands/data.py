@@ -141,7 +141,7 @@ def upload(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
         pattern = os.path.expanduser(pattern)
         found = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
         if not found:
-            raise UsageError(f"No files match {pattern!r}.")
+            raise UsageError(f"No files match {pattern!r}; check the folder and the pattern.")
         paths += found
     folders = [p for p in paths if Path(p).is_dir()]
     if folders:
