@@ -168,7 +168,8 @@ class LocalGalaxy:
         self.version = version
         #: PostgreSQL (a private cluster of Debian's server) instead of SQLite, as big servers run.
         self.production = production
-        #: Galaxy's Celery worker beside the web server (off: Galaxy's slower default, ~0.6 GB less RAM).
+        #: Galaxy's Celery worker beside the web server (off: Galaxy's slower default, and no worker:
+        #: ~0.6 GB RSS, plus ~0.5 GB per process of its pool once it has run a task).
         self.celery = celery
         #: the toolbox: a tool_conf.xml whose ``@BUNDLED@`` stands for Galaxy's bundled tools directory
         self.tool_conf = Path(tool_conf) if tool_conf else TOOL_CONF
@@ -311,7 +312,7 @@ class LocalGalaxy:
             *(str(venv / "bin" / "celery"), "--app", "galaxy.celery", "worker", "--pool", "threads"),
             *("--concurrency", "2", "--queues", "celery,galaxy.internal,galaxy.external"),
             *("--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"),
-            *("--hostname", f"galaxy-{port}@%h", "--pidfile", str(self.data_dir / "celery.pid")),
+            *("--hostname", f"galaxy-{port}@%h"),
         ]
         celery_from = self.celery_log.stat().st_size if self.celery_log.exists() else 0
         # One shell starts the Celery worker in the background and becomes the web server, so both
