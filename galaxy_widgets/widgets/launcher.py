@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
-from ..api.workflows import MissingToolsError, collection_fits, parameter_value
+from ..api.workflows import AmbiguousNameWarning, MissingToolsError, collection_fits, parameter_value
 from ..errors import GalaxyError
 from ..records import Collection, Dataset, History, Workflow, WorkflowInput
 from ._facade import Facade, Poller
@@ -104,6 +105,12 @@ class _InputPicker(DatasetPicker):
         return self.gi.histories.contents(w.history_id, w.filter_text, q=q, keys=ROW_KEYS)
 
 
+def _menu_label(w: Workflow, *, shared: bool) -> str:
+    """A workflow in the menu; same-named ones are told apart by their update time."""
+    when = f", updated {w.update_time[:16].replace('T', ' ')}" if shared else ""
+    return f"{w.name}  ({w.step_count or '?'} steps{when})"
+
+
 class WorkflowLauncher(Facade):
     """Run a workflow from a form: its data inputs get pickers, its parameters the right controls.
 
@@ -128,9 +135,11 @@ class WorkflowLauncher(Facade):
         self._pickers_box = ipywidgets.VBox()
         self.widget = ipywidgets.VBox([self.chooser, self._pickers_box, self.form])
         self.widget.add_class("gw-launcher")
+        listed_wfs = gi.workflows.list()
+        names = [w.name for w in listed_wfs]
         self.chooser.workflows = [
-            {"id": w.id, "name": w.name, "label": f"{w.name}  ({w.step_count or '?'} steps)"}
-            for w in gi.workflows.list()
+            {"id": w.id, "name": w.name, "label": _menu_label(w, shared=names.count(w.name) > 1)}
+            for w in listed_wfs
         ]
         start = self._initial_history(history)
         listed = [{"id": h.id, "name": h.name} for h in gi.histories.list(limit=50)]
@@ -145,7 +154,9 @@ class WorkflowLauncher(Facade):
         self.form.observe(lambda change: self._update(), ["values", "target", "new_history_name"])
         self.form.on_msg(self._on_msg)
         if workflow is not None:
-            self.chooser.workflow_id = gi.workflows.get(workflow).id
+            with warnings.catch_warnings():  # the menu shows which one (the newest) was taken
+                warnings.simplefilter("ignore", AmbiguousNameWarning)
+                self.chooser.workflow_id = gi.workflows.get(workflow).id
 
     # ------------------------------------------------------------------ public
     @property

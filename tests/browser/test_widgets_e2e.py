@@ -215,3 +215,21 @@ def galaxy_server_items(server: Any, history_id: str, filter_text: str) -> list[
 
     with Galaxy(server.url, api_key=server.api_key) as gi:
         return gi.histories.contents(history_id, filter_text).all()
+
+
+def test_the_null_watcher_sees_null_text_in_a_widget(page):
+    """The watcher above catches what the picker once showed: native append() of nulls."""
+    page.set_content("<div class='gw-root'><div class='gw-selection'></div></div><p>null outside</p>")
+    page.evaluate(WATCH_NULLISH, NULLISH)
+    page.evaluate("() => document.querySelector('.gw-selection').append('fine text')")
+    page.wait_for_timeout(50)
+    assert nullish_texts(page) == []  # text outside a widget, and clean text, are not reported
+    page.evaluate(
+        """() => {
+            const span = document.createElement('span');
+            span.textContent = 'nothing selected';
+            document.querySelector('.gw-selection').append(span, null, null);
+        }"""
+    )
+    page.wait_for_function("window.__gwNullish.length > 0")
+    assert any("nothing selectednullnull" in t for t in nullish_texts(page)), nullish_texts(page)
