@@ -1,0 +1,285 @@
+"""The watcher survives crashes, timeouts and a Galaxy that is down: every run is uploaded once and
+invoked once. Real Galaxy; faults come from a proxy on 127.0.0.1 or from SIGKILL."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from galaxy_widgets import Galaxy
+from galaxy_widgets.watch import LEDGER_NAME, Watcher
+from tests.faultproxy import FaultProxy
+
+MiB = 1024 * 1024
+SHEET = """[Header]
+FileFormatVersion,2
+[BCLConvert_Data]
+Lane,Sample_ID,Index,Index2
+1,A,ACGT,TTTT
+1,B,CCGT,GTTT
+"""
+
+#: Runs a watcher in a child process; with a stage, the child SIGKILLs itself right after
+#: sending that request, before it can write the answer down.
+DRIVER = """
+import os, signal, sys
+from galaxy_widgets import Galaxy
+from galaxy_widgets.watch import Watcher
+url, key, folder, workflow, stage, chunk = sys.argv[1:7]
+gi = Galaxy(url, api_key=key)
+def crash_after(obj, name):
+    real = getattr(obj, name)
+    def sent(*args, **kwargs):
+        real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+    setattr(obj, name, sent)
+if stage == "fetch":
+    crash_after(gi.uploads, "fetch")
+elif stage == "invoke":
+    crash_after(gi.workflows, "invoke")
+Watcher(gi, folder, workflow, ext="fastqsanger.gz", chunk_size=int(chunk)).run(once=True)
+"""
+
+
+def reads(n: int, seed: int) -> bytes:
+    """``n`` FASTQ records with pseudo-random bases and qualities (poorly compressible)."""
+    raw = hashlib.shake_256(f"{seed}".encode()).digest(n * 100)
+    bases = raw[: n * 50].translate(bytes(b"ACGT"[i % 4] for i in range(256)))
+    quals = raw[n * 50 :].translate(bytes(33 + i % 41 for i in range(256)))
+    return b"".join(
+        b"@r%d\n%s\n+\n%s\n" % (i, bases[i * 50 : (i + 1) * 50], quals[i * 50 : (i + 1) * 50])
+        for i in range(n)
+    )
+
+
+def make_run(root: Path, name: str, *, size: int = 0) -> Path:
+    """A finished BCL Convert run: samples A and B, paired, gzipped FASTQs of about ``size`` bytes."""
+    fastq = root / name / "Analysis" / "1" / "Data" / "fastq"
+    fastq.mkdir(parents=True)
+    for i, sample in enumerate("AB", 1):
+        for r in (1, 2):
+            path = fastq / f"{sample}_S{i}_L001_R{r}_001.fastq.gz"
+            with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as gz:
+                gz.write(reads(3, i))
+                seed = 0
+                while raw.tell() < size:
+                    gz.write(reads(2000, i * 1000 + r * 100 + seed))
+                    seed += 1
+    (root / name / "SampleSheet.csv").write_text(SHEET)
+    (root / name / "CopyComplete.txt").write_text("")
+    return root / name
+
+
+def ledger(folder: Path) -> dict:
+    return json.loads((folder / LEDGER_NAME).read_text())["runs"]
+
+
+def history_items(gi: Galaxy, history_id: str) -> list[dict]:
+    """Every item not deleted, hidden ones (collection elements) included."""
+    return [i for i in gi.get(f"histories/{history_id}/contents") if not i["deleted"]]
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def driver(
+    galaxy_url: str, key: str, folder: Path, workflow_id: str, stage: str, chunk: int
+) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, galaxy_url, key, str(folder), workflow_id, stage, str(chunk)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def pairs_workflow(demo_workflows):
+    return demo_workflows["count_read_pairs"]
+
+
+@pytest.fixture
+def proxy(galaxy_server):
+    p = FaultProxy(galaxy_server.url)
+    yield p
+    p.close()
+
+
+def assert_launched_once(gi: Galaxy, entry: dict, files: dict[str, Path]) -> None:
+    """One collection of the run's samples, one invocation, and no other datasets in its history."""
+    [coll] = entry["collections"].values()
+    invocations = gi.invocations.list(history_id=entry["history_id"])
+    assert [i.id for i in invocations] == [coll["invocation_id"]]
+    gi.collections.wait(coll["collection_id"], timeout=600)  # its elements exist once the upload ran
+    items = history_items(gi, entry["history_id"])
+    [name] = entry["collections"]
+    collections = [
+        i for i in items if i["history_content_type"] == "dataset_collection" and i["name"] == name
+    ]
+    assert [c["id"] for c in collections] == [coll["collection_id"]]
+    uploaded = [
+        i for i in items if i["history_content_type"] == "dataset" and i["name"] in ("forward", "reverse")
+    ]
+    assert len(uploaded) == len(files)
+    shown = gi.collections.show(coll["collection_id"])
+    assert [e.identifier for e in shown.elements] == ["A_L001", "B_L001"]
+
+
+def test_sigkill_mid_upload_resumes_and_invokes_once(
+    gi, galaxy_server, pairs_workflow, proxy, tmp_path
+) -> None:
+    run = make_run(tmp_path, f"run-{uuid.uuid4().hex[:6]}", size=3 * MiB)
+    proxy.rate = 3 * MiB  # ~4 s for the run: time to kill the watcher mid-file
+    child = driver(proxy.url, galaxy_server.api_key, tmp_path, pairs_workflow.id, "none", MiB)
+    deadline = time.monotonic() + 120
+    partial = None
+    while time.monotonic() < deadline and partial is None:
+        time.sleep(0.1)
+        if (tmp_path / LEDGER_NAME).exists():
+            for rel, info in ledger(tmp_path).get(run.name, {}).get("files", {}).items():
+                if 0 < info.get("offset", 0) < info["size"]:
+                    partial = rel, info
+    assert partial is not None, child.communicate()[0]
+    child.send_signal(signal.SIGKILL)
+    child.wait(30)
+    before = ledger(tmp_path)[run.name]
+    assert before["status"] == "uploading"
+    rel, info = partial
+    assert not before["files"][rel].get("done")
+
+    logs: list[str] = []
+    watcher = Watcher(gi, tmp_path, pairs_workflow, ext="fastqsanger.gz", chunk_size=MiB, log=logs.append)
+    [launched] = watcher.scan()
+
+    assert launched.status == "invoked"
+    after = ledger(tmp_path)[run.name]
+    assert after["files"][rel]["session"] == before["files"][rel]["session"]  # the same upload, continued
+    assert any(f"resuming {rel}" in line for line in logs)
+    files = {p.relative_to(run).as_posix(): p for p in sorted(run.rglob("*.fastq.gz"))}
+    assert_launched_once(gi, after, files)
+    # Byte-identical on the server.
+    coll = gi.collections.show(after["collections"][run.name]["collection_id"])
+    for outer in coll.raw["elements"]:
+        for inner in outer["object"]["elements"]:
+            ds = gi.datasets.wait(inner["object"]["id"], timeout=600)
+            got = gi.datasets.download(
+                ds.id, tmp_path / f"{outer['element_identifier']}-{inner['element_identifier']}"
+            )
+            sample = outer["element_identifier"].split("_")[0]
+            mate = "1" if inner["element_identifier"] == "forward" else "2"
+            local = next(p for k, p in files.items() if f"/{sample}_S" in k and f"_R{mate}_" in k)
+            assert md5(got.read_bytes()) == md5(local.read_bytes()), local
+    assert watcher.scan() == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "left_as", "found"), [("fetch", "fetching", "collection"), ("invoke", "invoking", "invocation")]
+)
+def test_sigkill_after_a_request_was_sent(
+    gi, galaxy_server, pairs_workflow, tmp_path, stage, left_as, found
+) -> None:
+    """Killed right after POSTing the upload (or the invocation), before writing the answer down:
+    the restarted watcher finds what that request made instead of sending it again."""
+    run = make_run(tmp_path, f"run-{stage}-{uuid.uuid4().hex[:6]}")
+    child = driver(galaxy_server.url, galaxy_server.api_key, tmp_path, pairs_workflow.id, stage, MiB)
+    out = child.communicate(timeout=300)[0]
+    assert child.returncode == -signal.SIGKILL, out
+    before = ledger(tmp_path)[run.name]
+    assert before["status"] == left_as
+    [coll] = before["collections"].values()
+    assert not coll.get(f"{found}_id")
+
+    logs: list[str] = []
+    watcher = Watcher(gi, tmp_path, pairs_workflow, ext="fastqsanger.gz", results=True, log=logs.append)
+    [launched] = watcher.scan()
+
+    assert launched.status == "invoked"
+    assert any(f"found {found}" in line for line in logs)
+    after = ledger(tmp_path)[run.name]
+    files = {p.relative_to(run).as_posix(): p for p in run.rglob("*.fastq.gz")}
+    assert_launched_once(gi, after, files)
+
+    # Later scans launch nothing; once the workflow is done one writes the result table next to the run.
+    deadline = time.monotonic() + 600
+    while ledger(tmp_path)[run.name]["status"] != "done" and time.monotonic() < deadline:
+        assert watcher.scan() == []
+        time.sleep(3)
+    table = pd.read_csv(tmp_path / f"{run.name}.galaxy-results.tsv", sep="\t")
+    # 3 reads of 50 bases in each mate: 3 pairs and 300 bases per sample.
+    assert table[["sample", "state", "pairs", "bases"]].values.tolist() == [
+        ["A_L001", "ok", 3, 300],
+        ["B_L001", "ok", 3, 300],
+    ]
+    assert [i.id for i in gi.invocations.list(history_id=after["history_id"])] == [launched.invocation_id]
+
+
+def test_galaxy_down_when_the_run_completes_then_back(
+    gi, galaxy_server, pairs_workflow, proxy, tmp_path
+) -> None:
+    via_proxy = Galaxy(proxy.url, api_key=galaxy_server.api_key, retries=0)
+    logs: list[str] = []
+    watcher = Watcher(
+        via_proxy, tmp_path, pairs_workflow, ext="fastqsanger.gz", retry_delay=0.2, log=logs.append
+    )
+    run = make_run(tmp_path, f"run-down-{uuid.uuid4().hex[:6]}")
+
+    proxy.set_mode("down")
+    assert watcher.scan() == []
+    proxy.set_mode("503")
+    time.sleep(0.5)
+    assert watcher.scan() == []
+    retries = [line for line in logs if "retry" in line]
+    assert "unreachable" in retries[0] and "retry 1 in 0.2 s" in retries[0]
+    assert "server error" in retries[1] and "retry 2 in 0.4 s" in retries[1]
+    assert ledger(tmp_path)[run.name]["status"] == "uploading"  # kept, not dropped
+
+    proxy.set_mode("pass")
+    launched = watcher.run(interval=0.2, max_runs=1, timeout=300)
+
+    assert [x.run for x in launched] == [run.name]
+    entry = ledger(tmp_path)[run.name]
+    files = {p.relative_to(run).as_posix(): p for p in run.rglob("*.fastq.gz")}
+    assert_launched_once(gi, entry, files)
+    assert len([h for h in gi.histories.list(run.name) if h.name == run.name]) == 1
+    assert watcher.scan() == []
+
+
+def test_upload_request_timeout_keeps_the_run_and_sends_nothing_again(
+    gi, galaxy_server, pairs_workflow, proxy, tmp_path
+) -> None:
+    """The fetch request times out (Galaxy did the work; its answer is held back): the run stays
+    in the ledger, its files are not sent again, and the collection Galaxy made is used."""
+    # timeout=15: a fetch request then gets max(15, 30 + 0.5 per file) = 32 s, less than the hold.
+    via_proxy = Galaxy(proxy.url, api_key=galaxy_server.api_key, timeout=15)
+    logs: list[str] = []
+    watcher = Watcher(
+        via_proxy, tmp_path, pairs_workflow, ext="fastqsanger.gz", retry_delay=0.5, log=logs.append
+    )
+    run = make_run(tmp_path, f"run-timeout-{uuid.uuid4().hex[:6]}")
+    proxy.hold(b"POST /api/tools/fetch", 45)
+
+    assert watcher.scan() == []
+
+    entry = ledger(tmp_path)[run.name]
+    assert entry["status"] == "fetching"
+    assert all(f["done"] for f in entry["files"].values())
+    assert any("unreachable" in line and "retry 1" in line for line in logs)
+    sent = proxy.bytes_up
+    time.sleep(0.6)
+    [launched] = watcher.scan()
+    assert launched.status == "invoked"
+    assert proxy.bytes_up - sent < 64 * 1024  # no file went up again
+    assert any("found collection" in line for line in logs)
+    files = {p.relative_to(run).as_posix(): p for p in run.rglob("*.fastq.gz")}
+    assert_launched_once(gi, ledger(tmp_path)[run.name], files)
