@@ -113,7 +113,7 @@ def _samples(m: GalaxyMagics, spec: str) -> Any:
             "of datasets, a dict of samples or a history filter."
         )
     text = spec.strip()
-    if text.lstrip("#").isdigit() or _looks_like_id(text) or text.startswith("name:"):
+    if text.lstrip("#").isdigit() or _looks_like_id(text):
         item = m.resolve(text)
         if isinstance(item, Dataset):
             raise UsageError(
@@ -121,7 +121,11 @@ def _samples(m: GalaxyMagics, spec: str) -> Any:
             )
         return item
     history_id = m.require_history()
-    found = [i for i in m.require_gi().histories.contents(history_id, text).all() if isinstance(i, Dataset)]
+    items = m.require_gi().histories.contents(history_id, text).all()
+    found = [i for i in items if isinstance(i, Dataset)]
+    collections = [i for i in items if isinstance(i, Collection)]
+    if not found and len(collections) == 1:  # e.g. --over name:reads naming one collection
+        return collections[0]
     if not found:
         raise UsageError(
             f"--over {spec!r} matches no dataset in the current history; check it with `%galaxy ls {spec}`."
