@@ -57,7 +57,7 @@ def test_form_is_built_from_the_workflow_inputs(gi, history, uploaded, demo_work
     assert launcher.form.ready and launcher.form.run_label == "Run over 2 samples"
     assert len(launcher.plan()) == 2
     browser_sets(launcher.form, values={"lines": "x"})
-    with pytest.raises(GalaxyError, match="'lines' needs a number"):
+    with pytest.raises(GalaxyError, match="'lines': 'x' is not an integer"):
         launcher.plan()
     browser_sets(launcher.form, batch=False)
     assert picker.widget.selected == [uploaded.text.id]  # single choice again: the last pick stays
