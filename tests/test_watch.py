@@ -57,7 +57,8 @@ def test_watcher_launches_finished_run_once(gi, demo_workflows, watched: Path) -
     assert entry.files == ["s1.tsv", "s2.tsv"]
     ledger = json.loads((watched / LEDGER_NAME).read_text())["runs"]
     assert set(ledger) == {"240101_M0001_0001_A"}  # the half-written run B was left alone
-    assert ledger["240101_M0001_0001_A"]["invocation_id"] == entry.invocation_id
+    [coll] = ledger["240101_M0001_0001_A"]["collections"].values()
+    assert coll["invocation_id"] == entry.invocation_id
     assert any(entry.invocation_id in line for line in logs)
 
     # A restarted watcher reads the ledger and launches nothing again.
@@ -96,21 +97,23 @@ def test_complete_run_without_files_is_recorded_not_launched(gi, demo_workflows,
     logs: list[str] = []
     watcher = Watcher(gi, tmp_path, demo_workflows["samples_stats"], pattern="*.fastq.gz", log=logs.append)
     [entry] = watcher.scan()
-    assert entry.status == "error"
-    assert "*.fastq.gz" in entry.error
-    assert Ledger(tmp_path / LEDGER_NAME).runs["run_empty"]["status"] == "error"
+    assert entry.status == "set-aside"
+    assert entry.error == "no files matching '*.fastq.gz'"
+    assert Ledger(tmp_path / LEDGER_NAME).runs["run_empty"]["status"] == "set-aside"
     assert watcher.scan() == []  # recorded, so not retried
-    assert any("no files" in line for line in logs)
+    assert any("set aside: no files" in line for line in logs)
 
 
-def test_lost_connection_is_retried_not_recorded(gi, demo_workflows, watched: Path) -> None:
+def test_lost_connection_keeps_the_run_and_retries_it(gi, demo_workflows, watched: Path) -> None:
     logs: list[str] = []
-    watcher = Watcher(gi, watched, demo_workflows["samples_stats"], log=logs.append)
+    watcher = Watcher(gi, watched, demo_workflows["samples_stats"], retry_delay=30, log=logs.append)
     watcher.gi = Galaxy("http://127.0.0.1:9", api_key="not-a-key", retries=0)  # nothing listens there
     assert watcher.run(once=True) == []
-    assert "240101_M0001_0001_A" not in Ledger(watched / LEDGER_NAME).runs
-    assert any("unreachable" in line for line in logs)
-    assert [p.name for p in watcher.pending()] == ["240101_M0001_0001_A"]
+    entry = Ledger(watched / LEDGER_NAME).runs["240101_M0001_0001_A"]
+    assert entry["status"] == "uploading" and "history_id" not in entry  # kept, nothing sent yet
+    assert any("unreachable" in line and "retry 1 in 30 s" in line for line in logs)
+    assert watcher.pending() == []  # not before its retry time
+    assert 29 < (watcher.next_retry() or 0) <= 30
 
 
 def test_watcher_setup_mistakes(gi, demo_workflows, tmp_path: Path) -> None:
@@ -131,7 +134,6 @@ def test_watcher_setup_mistakes(gi, demo_workflows, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--workflow", "w"], "the following arguments are required: DIR"),
-        (["{dir}"], "the following arguments are required: --workflow"),
         (["{dir}/missing", "--workflow", "w"], "is not an existing folder"),
         (["{dir}", "--workflow", "w", "--interval", "0"], "must be more than 0 seconds"),
         (["{dir}", "--workflow", "w", "--timeout", "soon"], "is not a number of seconds"),
@@ -146,17 +148,58 @@ def test_cli_argument_errors(tmp_path: Path, capsys, args: list[str], message: s
     assert message in capsys.readouterr().err
 
 
-def test_cli_once_against_galaxy(galaxy_server, demo_workflows, watched: Path, capsys) -> None:
-    """The CLI connects from the environment, finds the workflow by id, and reports what it did."""
-    wf = demo_workflows["samples_stats"]
-    # Pretend run A was launched before: the CLI must not launch it again, and B is unfinished.
-    (watched / LEDGER_NAME).write_text(
-        json.dumps({"runs": {"240101_M0001_0001_A": {"run": "240101_M0001_0001_A", "status": "invoked"}}})
-    )
-    assert main(["watch", str(watched), "--workflow", wf.id, "--once", "--set", "column=2"]) == 0
-    out = capsys.readouterr().out
-    assert "Launched 0 run(s)." in out
-    assert "Watching" in out and "CopyComplete.txt" in out
+def test_cli_without_workflow_says_what_to_do(tmp_path: Path, capsys) -> None:
+    assert main(["watch", str(tmp_path)]) == 1
+    assert "Say which workflow to run with --workflow" in capsys.readouterr().err
+    assert main(["watch", str(tmp_path), "--status"]) == 0
+    assert "No runs in" in capsys.readouterr().out
 
-    assert main(["watch", str(watched), "--workflow", wf.id, "--once", "--input-label", "reads"]) == 1
-    assert "no input labelled 'reads'" in capsys.readouterr().err
+
+def test_cli_launches_a_run_with_set_pattern_marker_history(
+    galaxy_server, gi, demo_workflows, tmp_path, capsys
+):
+    """The CLI as a sequencer host runs it: only the --pattern files of runs holding every --marker go
+    up, into the --history, and --set reaches the workflow (column 3 is summed, not the default 2)."""
+    wf = demo_workflows["samples_stats"]
+    history_name = f"gw-tests watch cli {uuid.uuid4().hex[:8]}"
+    tables = {
+        "s1.tsv": "#id\tcount\tlength\nr1\t4\t100\nr2\t6\t50\n",
+        "s2.tsv": "#id\tcount\tlength\nr1\t9\t10\nr2\t1\t20\nr3\t2\t30\n",
+    }
+    for run, markers in (("run_A", ("RTAComplete.txt", "Ready.txt")), ("run_B", ("RTAComplete.txt",))):
+        (tmp_path / run / "data").mkdir(parents=True)
+        for name, text in tables.items():
+            (tmp_path / run / "data" / name).write_text(text)
+        (tmp_path / run / "notes.tsv").write_text("#not\tdata\n")  # outside the pattern
+        for marker in markers:
+            (tmp_path / run / marker).write_text("")
+    args = ["watch", str(tmp_path), "--workflow", wf.id, "--once", "--set", "column=3"]
+    args += ["--pattern", "data/*.tsv", "--marker", "RTAComplete.txt", "--marker", "Ready.txt"]
+    args += ["--history", history_name]
+
+    assert main(args) == 0
+
+    out = capsys.readouterr().out
+    assert "Launched 1 run(s)." in out
+    runs = Ledger(tmp_path / LEDGER_NAME).runs
+    assert set(runs) == {"run_A"}  # run_B lacks Ready.txt
+    entry = runs["run_A"]
+    assert entry["status"] == "invoked"
+    assert sorted(entry["files"]) == ["data/s1.tsv", "data/s2.tsv"]
+    [coll] = entry["collections"].values()
+    [history] = [h for h in gi.histories.list(history_name) if h.name == history_name]
+    assert entry["history_id"] == history.id
+    assert [i.id for i in gi.invocations.list(history_id=history.id)] == [coll["invocation_id"]]
+    gi.invocations.wait(coll["invocation_id"], timeout=600)
+    stats = load(gi, gi.invocations.outputs(coll["invocation_id"])["stats"])
+    assert {k: v.iloc[0].tolist() for k, v in stats.items()} == {"s1": [2, 150, 75], "s2": [3, 60, 20]}
+
+    # --status prints the ledger as a table; a second pass launches nothing.
+    assert main(["watch", str(tmp_path), "--status"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["RUN", "SAMPLES", "UPLOAD", "INVOCATION", "STATE"]
+    row = table[1].split()
+    assert (row[:4], row[-2:]) == (["run_A", "2", "100%", "of"], [coll["invocation_id"], "invoked"])
+    assert main(args) == 0
+    assert "Launched 0 run(s)." in capsys.readouterr().out
+    assert [i.id for i in gi.invocations.list(history_id=history.id)] == [coll["invocation_id"]]
