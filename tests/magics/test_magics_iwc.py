@@ -156,7 +156,7 @@ def test_labels_exact_then_whitespace_normalised(on, patterns, uploaded, pairs, 
     inv = on.run(f"{line} -o inv") or on.user_ns["inv"]
     given = {v["label"]: v for v in gi.get(f"invocations/{inv.id}")["inputs"].values()}
     assert given["table "]["id"] == uploaded.table.id
-    with pytest.raises(UsageError, match="has no '='.*Quote names and labels with spaces"):
+    with pytest.raises(UsageError, match="has no '='.*Quote names and labels that hold spaces"):
         on.run_cell(_line(patterns, pairs, uploaded.table).replace('"table "=', "table ="))
     steps = {"0": {"type": "data_input", "label": "a b"}, "1": {"type": "data_input", "label": "a  b "}}
     wf = Workflow.from_api({"id": "x", "name": "w", "steps": steps})

@@ -104,8 +104,8 @@ def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     if stray:
         raise UsageError(
             f"Give each workflow input as LABEL=VALUE; {stray[0]!r} has no '='. Quote names and "
-            f'labels with spaces: %galaxy run "workflow name" "label with spaces"=VALUE. '
-            f"`%galaxy workflow {_quote(args.workflow)}` prints a line to start from."
+            f'labels that hold spaces: %galaxy run "workflow name" "label with spaces"=VALUE '
+            "(`%galaxy workflow NAME` prints a line to start from)."
         )
     given = assignments(words, "workflow input")
     wf = gi.workflows.get(args.workflow)
@@ -390,12 +390,15 @@ def _label_input(wf: Workflow, label: str) -> WorkflowInput:
     try:
         return wf.input(label)
     except InputLabelError as exc:
-        known = [i.label for i in wf.inputs]
-        close = difflib.get_close_matches(label, known, n=1)
-        hint = f" Did you mean {_quote(close[0])}?" if close and close[0] != label else ""
+        if sum(" ".join(i.label.split()) == " ".join(label.split()) for i in wf.inputs) > 1:  # ambiguous
+            raise UsageError(f"{exc} `%galaxy workflow {_quote(wf.name)}` shows them.") from None
+        close = difflib.get_close_matches(label, [i.label for i in wf.inputs], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise UsageError(
-            f"{exc}{hint} Quote labels with spaces: {_quote(known[0] if known else 'label')}=VALUE. "
-            f"`%galaxy workflow {_quote(wf.name)}` shows them."
+            f"Workflow {wf.name!r} has no input labelled {label!r}.{hint} Its inputs: "
+            + ", ".join(f"{i.label} ({_kind(i)})" for i in wf.inputs)
+            + f". Quote labels with spaces (\"a label\"=VALUE); `%galaxy workflow {_quote(wf.name)}` "
+            "prints a line to start from."
         ) from None
 
 
