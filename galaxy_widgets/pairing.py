@@ -93,7 +93,7 @@ def pair(
         return _singles(listed, names, keep_names)
     styles = {_tag(n) for n in names}
     if len(styles) > 1:
-        examples = {}
+        examples: dict[str, str] = {}
         for n in names:
             examples.setdefault(_tag(n), n)
         raise PairingError(
@@ -143,8 +143,11 @@ def _singles(listed: Sequence[T], names: Sequence[str], keep_names: bool) -> dic
 
 
 def collection_type(grouped: dict[str, Any]) -> str:
-    """``list:paired`` for paired samples, ``list:list`` for nested lists, else ``list``."""
+    """``paired`` for one pair, ``list:paired`` for paired samples, ``list:list`` for nested lists, else
+    ``list``."""
     first = next(iter(grouped.values()), None)
+    if set(grouped) == {"forward", "reverse"} and not isinstance(first, dict):
+        return "paired"
     if isinstance(first, dict):
         return "list:paired" if set(first) == {"forward", "reverse"} else "list:list"
     return "list"

@@ -363,7 +363,7 @@ class Batch:
             for lab in table_labels:
                 for s in samples:
                     value = s.outputs.get(lab)
-                    if not (is_table(value) and value.state == "ok"):
+                    if not (isinstance(value, Dataset) and is_table(value) and value.state == "ok"):
                         continue
                     df = load(self._gi, value, "df", cache_dir=cache_dir)
                     df.insert(0, "sample", s.sample)

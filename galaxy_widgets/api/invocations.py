@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -73,7 +74,7 @@ class Invocations(Resource):
         """``{"states": {"ok": 2, "running": 1}, "populated_state": "ok"}``."""
         return self._gi.get(f"invocations/{invocation_id}/jobs_summary", what=f"Invocation {invocation_id}")
 
-    def step_jobs_summary(self, invocation_id: str) -> list[dict[str, Any]]:
+    def step_jobs_summary(self, invocation_id: str) -> builtins.list[dict[str, Any]]:
         return self._gi.get(
             f"invocations/{invocation_id}/step_jobs_summary", what=f"Invocation {invocation_id}"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -44,7 +45,7 @@ class Jobs(Resource):
 
     def snapshot(
         self, job_ids: Sequence[str], started: float | None = None, *, history_id: str | None = None
-    ) -> engine.Snapshot[list[Job]]:
+    ) -> engine.Snapshot[builtins.list[Job]]:
         """One look at several jobs: one request per job, or ONE listing of the history's newest jobs
         when there are many (``history_id`` given)."""
         started = time.monotonic() if started is None else started
@@ -84,9 +85,9 @@ class Jobs(Resource):
         history_id: str | None = None,
         timeout: float | None = 600,
         interval: float = 2.0,
-        progress: Callable[[engine.Snapshot[list[Job]]], None] | None = None,
+        progress: Callable[[engine.Snapshot[builtins.list[Job]]], None] | None = None,
         fail_fast: bool = True,
-    ) -> list[Job]:
+    ) -> builtins.list[Job]:
         """Wait until every job is terminal; the first failed job raises JobFailedError (its stderr)."""
 
         def failed(snap: engine.Snapshot[list[Job]]) -> JobFailedError:
