@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .errors import GalaxyError, JobFailedError
-from .records import ERROR_DATASET_STATES, Collection, Dataset
+from .records import Collection, Dataset
+from .states import ERROR_DATASET_STATES, failure_text
 
 if TYPE_CHECKING:
     from .client import Galaxy
@@ -82,8 +83,7 @@ def cached_path(gi: Galaxy, ds: Dataset, cache_dir: Path | None = None) -> Path:
 def _ready(gi: Galaxy, ds: Dataset, timeout: float | None) -> Dataset:
     if ds.state in ERROR_DATASET_STATES:
         job = gi.jobs.show(ds.creating_job) if ds.creating_job else None
-        err = f"\nstderr: {job.stderr.strip()[-800:]}" if job and job.stderr.strip() else ""
-        raise JobFailedError(f"Dataset #{ds.hid} {ds.name!r} is in state {ds.state!r}.{err}", job, ds)
+        raise JobFailedError(failure_text(f"Dataset #{ds.hid} {ds.name!r}", ds.state, job), job, ds)
     if not ds.terminal or not ds.update_time:
         ds = gi.datasets.wait(ds.id, timeout=timeout)
     return ds

@@ -7,16 +7,12 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .errors import GalaxyError
-
-#: Dataset/job states after which nothing changes any more.
-TERMINAL_DATASET_STATES = frozenset(
-    {"ok", "error", "failed_metadata", "discarded", "paused", "deferred", "empty"}
+from .states import (  # noqa: F401  (re-exported: the one vocabulary lives in states.py)
+    ERROR_DATASET_STATES,
+    ERROR_JOB_STATES,
+    TERMINAL_DATASET_STATES,
+    TERMINAL_JOB_STATES,
 )
-ERROR_DATASET_STATES = frozenset({"error", "failed_metadata", "discarded"})
-TERMINAL_JOB_STATES = frozenset(
-    {"ok", "error", "failed", "deleted", "deleting", "skipped", "paused", "stopped"}
-)
-ERROR_JOB_STATES = frozenset({"error", "failed", "deleted", "deleting", "stopped"})
 
 
 def _html_table(title: str, rows: list[tuple[str, Any]]) -> str:
@@ -39,7 +35,6 @@ def nice_size(n: float | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return ""
-
 
 
 def _dbkey(value: Any) -> str:

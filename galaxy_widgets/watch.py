@@ -326,12 +326,12 @@ class Watcher:
         if self.history is None:
             return self.gi.histories.create(run).id
         if self._history_id is None:
-            from .api.histories import ENCODED_ID
+            from .api.histories import is_encoded_id
 
             named = [h for h in self.gi.histories.list(self.history) if h.name == self.history]
             if named:
                 self._history_id = named[0].id
-            elif ENCODED_ID.match(self.history):
+            elif is_encoded_id(self.history):
                 self._history_id = self.gi.histories.get(self.history).id
             else:
                 self._history_id = self.gi.histories.create(self.history).id

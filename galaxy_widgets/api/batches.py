@@ -10,7 +10,8 @@ Each POST is sent once, and a ledger (a local JSON file, no secrets) records wha
 that an interrupted submit resumes without duplicates; every history is tagged ``gw_batch:<id>`` so
 the batch can be re-attached from Galaxy alone.
 
-Either way the result is a :class:`Batch`: re-attach it with ``gi.batches.attach(batch.id)`` after a
+Either way the result is a :class:`Batch` whose id starts ``batch-`` (a mapped batch's is
+``batch-<invocation id>``): re-attach it with ``gi.batches.attach(batch.id)`` after a
 kernel restart; it knows each sample's state, outputs and error, and waits with O(1) requests per
 poll round whatever the number of samples.
 """
@@ -56,6 +57,14 @@ _HISTORY_DONE = frozenset({"ok", "error", "empty", "paused", "discarded", "faile
 
 class BatchError(GalaxyError):
     """A batch could not be built, submitted or re-attached; the message says what to do."""
+
+
+class BatchSubmitError(BatchError):
+    """A per-item submit stopped part way; ``batch_id`` says which batch to resume."""
+
+    def __init__(self, message: str, batch_id: str) -> None:
+        self.batch_id = batch_id
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -104,11 +113,21 @@ class _Ledger:
     def set(self, sample: str, **values: Any) -> None:
         with self._lock:
             self.data.setdefault("samples", {}).setdefault(sample, {}).update(values)
-            tmp = self.path.with_suffix(".tmp")
+        self._write()
+
+    def _write(self) -> None:
+        with self._lock:
+            tmp = self.path.with_suffix(f".{threading.get_ident()}.tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 json.dump(self.data, f, indent=1)
             os.replace(tmp, self.path)
+
+    def set_all(self, samples: Any) -> None:
+        """Record every sample as not started yet (one write)."""
+        with self._lock:
+            self.data["samples"] = {s: {} for s in samples}
+        self._write()
 
     def sample(self, name: str) -> dict[str, Any]:
         return dict((self.data.get("samples") or {}).get(name) or {})
@@ -130,6 +149,7 @@ class Batch:
         invocations: Mapping[str, str] | None = None,
         histories: Mapping[str, str] | None = None,
         name: str = "",
+        invocation_id: str | None = None,
     ) -> None:
         self._gi = gi
         self.id = batch_id
@@ -142,6 +162,8 @@ class Batch:
         self.histories: dict[str, str] = dict(histories or {})
         self._samples: list[SampleResult] | None = None
         self._failed_job_id: str | None = None
+        #: a mapped batch's one invocation (known even before its collection is populated)
+        self._invocation_id = invocation_id or next(iter(self.invocations.values()), None)
 
     def __repr__(self) -> str:
         return f"<Batch {self.id} ({self.mode}, {len(self.invocations)} samples) on {self._gi.url}>"
@@ -156,12 +178,22 @@ class Batch:
         )
 
     @property
+    def invocation_id(self) -> str | None:
+        """A mapped batch's one invocation (None for a per-item batch: see ``invocations``)."""
+        return self._invocation_id if self.mode == MAPPED else None
+
+    @property
     def sample_names(self) -> list[str]:
         return list(self.invocations)
 
     @property
     def reattach(self) -> str:
         return f"gi.batches.attach({self.id!r}).wait() or `%galaxy wait {self.id}` picks it up again."
+
+    def _mapped_id(self) -> str:
+        if not self._invocation_id:
+            raise BatchError(f"Batch {self.id} has no invocation recorded; re-attach it with its id.")
+        return self._invocation_id
 
     # ------------------------------------------------------------------ progress
     def snapshot(self, started: float | None = None) -> engine.Snapshot[Batch]:
@@ -175,7 +207,7 @@ class Batch:
         """ONE request per round: the invocation's job summary. Galaxy counts subworkflow jobs in it,
         and says ``populated_state: ok`` only once every step (subworkflows included) is scheduled.
         A failure costs one more request, to name the failed job."""
-        inv_id = next(iter(self.invocations.values()))
+        inv_id = self._mapped_id()
         summary = self._gi.invocations.jobs_summary(inv_id)
         states = {k: n for k, n in (summary.get("states") or {}).items() if n}
         populated = summary.get("populated_state") or ""
@@ -265,8 +297,13 @@ class Batch:
 
     def _mapped_samples(self) -> list[SampleResult]:
         gi = self._gi
-        inv_id = next(iter(self.invocations.values()))
+        inv_id = self._mapped_id()
         inv = gi.invocations.show(inv_id)
+        if not self.invocations:  # attached before its collection was filled: read the samples now
+            coll_ref = _collection_input(inv)
+            names = [e.identifier for e in gi.collections.show(coll_ref).elements] if coll_ref else []
+            self.invocations = dict.fromkeys(names, inv_id)
+            self.histories = dict.fromkeys(names, inv.history_id)
         per_sample: dict[str, dict[str, Any]] = {s: {} for s in self.invocations}
         shared: dict[str, Any] = {}
         for label, coll_id in inv.output_collections.items():
@@ -535,9 +572,10 @@ class Batches(Resource):
             names = [e.identifier for e in coll.elements]
             return Batch(
                 gi,
-                inv.id,
+                BATCH_PREFIX + inv.id,
                 MAPPED,
                 wf.id,
+                invocation_id=inv.id,
                 invocations=dict.fromkeys(names, inv.id),
                 histories=dict.fromkeys(names, history_id),
                 name=wf.name,
@@ -545,10 +583,18 @@ class Batches(Resource):
         grouped = _grouped(gi, samples, history, keep_names)
         batch_id = BATCH_PREFIX + secrets.token_hex(6)
         ledger = _Ledger(batch_id, {"workflow_id": wf.id, "name": label, "samples": {}})
-        for sample in grouped:
-            ledger.set(sample)
+        ledger.set_all(grouped)
         batch = Batch(gi, batch_id, PER_ITEM, wf.id, name=wf.name)
-        self._submit(batch, wf, target, grouped, ledger, inputs, params, label, concurrency, use_cached_job)
+        try:
+            self._submit(
+                batch, wf, target, grouped, ledger, inputs, params, label, concurrency, use_cached_job
+            )
+        except GalaxyError as exc:
+            raise BatchSubmitError(
+                f"Submitting batch {batch_id} stopped ({exc}). What was submitted is recorded: "
+                f"gi.batches.resume({batch_id!r}, samples) submits the rest, never a sample twice.",
+                batch_id,
+            ) from exc
         return batch
 
     def _submit(
@@ -568,16 +614,20 @@ class Batches(Resource):
 
         def one(sample: str) -> tuple[str, str, str]:
             rec = ledger.sample(sample)
-            hist = rec.get("history_id")
-            if not hist:
+            started = bool(rec)  # the ledger saw this sample begin: look in Galaxy before acting
+            hist = rec.get("history_id") or ""
+            if not hist and started:
                 found = [h for h in _tagged_histories(gi, batch.id) if h["name"] == f"{label} {sample}"]
                 hist = found[0]["id"] if found else ""
+            created = False
             if not hist:
+                ledger.set(sample, creating=True)
                 hist = gi.histories.create(f"{label} {sample}").id
                 ledger.set(sample, history_id=hist)
-                gi.histories.tag(hist, f"{TAG}:{batch.id}")
-            inv_id = rec.get("invocation_id")
-            if not inv_id:
+                gi.put(f"histories/{hist}", json={"tags": [f"{TAG}:{batch.id}"]}, what=f"History {hist}")
+                created = True
+            inv_id = rec.get("invocation_id") or ""
+            if not inv_id and not created:
                 done = gi.invocations.list(workflow_id=wf.id, history_id=hist, limit=1)
                 inv_id = done[0].id if done else ""
             if not inv_id:
@@ -633,10 +683,11 @@ class Batches(Resource):
         return batch
 
     def attach(self, batch_id: str) -> Batch:
-        """A batch from its id: a mapped batch's invocation id, or a per-item batch's ``batch-...`` id."""
+        """A batch from its ``batch-...`` id (a mapped batch's bare invocation id works too)."""
         gi = self._gi
         batch_id = str(batch_id).strip()
-        if batch_id.startswith(BATCH_PREFIX):
+        rest = batch_id[len(BATCH_PREFIX) :] if batch_id.startswith(BATCH_PREFIX) else batch_id
+        if batch_id.startswith(BATCH_PREFIX) and len(rest) < 16:  # a per-item batch's own id
             rows = _tagged_histories(gi, batch_id)
             ledger = _Ledger.load(batch_id)
             if not rows and ledger is None:
@@ -664,12 +715,12 @@ class Batches(Resource):
                     if rec.get("invocation_id"):
                         invocations.setdefault(sample, rec["invocation_id"])
             return Batch(gi, batch_id, PER_ITEM, workflow_id, invocations=invocations, histories=histories)
-        inv = gi.invocations.show(batch_id)
+        inv = gi.invocations.show(rest)  # a mapped batch: batch-<invocation id> (or the bare id)
         coll_ref = _collection_input(inv)
         if coll_ref is None:
             raise BatchError(
-                f"Invocation {batch_id} did not run over a collection, so it is not a batch; "
-                f"use gi.invocations.wait({batch_id!r})."
+                f"Invocation {rest} did not run over a collection, so it is not a batch; "
+                f"use gi.invocations.wait({rest!r})."
             )
         coll = gi.collections.show(coll_ref)
         names = [e.identifier for e in coll.elements]
@@ -680,9 +731,10 @@ class Batches(Resource):
             pass
         return Batch(
             gi,
-            inv.id,
+            BATCH_PREFIX + inv.id,
             MAPPED,
             inv.workflow_id,
+            invocation_id=inv.id,
             invocations=dict.fromkeys(names, inv.id),
             histories=dict.fromkeys(names, inv.history_id),
             name=wf_name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 import tempfile
@@ -12,7 +13,7 @@ from typing import Any
 import requests
 
 from ..errors import DownloadError, GalaxyConnectionError, JobFailedError
-from ..filters import Filters, to_params
+from ..filters import to_params
 from ..records import Dataset
 from ..states import ERROR_DATASET_STATES, failure_text
 from . import wait as engine
@@ -36,7 +37,7 @@ class Datasets(Resource):
         keys: Sequence[str] = ("id", "hid", "name", "state", "extension", "history_id", "update_time"),
         limit: int = 500,
         offset: int = 0,
-        q: Filters = (),
+        q: Sequence[tuple[str, str]] = (),
     ) -> list[Dataset]:
         """A fast, narrow listing (``/api/datasets`` with ``keys=``), filtered on the server by
         ``q`` pairs such as ``[("extension-eq", "tabular")]``."""
@@ -53,7 +54,7 @@ class Datasets(Resource):
         text = re.sub(r"</tr>", "\n", text)
         return re.sub(r"<[^>]+>", "", text).strip()
 
-    def preview(self, dataset_id: str, lines: int = 10) -> list[str]:
+    def preview(self, dataset_id: str, lines: int = 10) -> builtins.list[str]:
         """The first ``lines`` lines, reading no more of the file than needed."""
         resp = self._gi.request(
             "GET",
@@ -96,7 +97,7 @@ class Datasets(Resource):
             raise JobFailedError(failure_text(f"Dataset #{ds.hid} {ds.name!r}", ds.state, job), job, ds)
         return ds
 
-    def wait_all(self, dataset_ids: Sequence[str], **kw: Any) -> list[Dataset]:
+    def wait_all(self, dataset_ids: Sequence[str], **kw: Any) -> builtins.list[Dataset]:
         return [self.wait(i, **kw) for i in dataset_ids]
 
     def _display(self, dataset_id: str, to_ext: str | None) -> Any:

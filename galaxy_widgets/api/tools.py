@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import re
 from collections.abc import Mapping
@@ -109,7 +110,7 @@ class Tools(Resource):
             return [Tool.from_api(tools[i]) for i in ids if i in tools]
         return [Tool.from_api(t) for t in self._gi.get("tools", params={"in_panel": False})]
 
-    def search(self, text: str) -> list[Tool]:
+    def search(self, text: str) -> builtins.list[Tool]:
         return self.list(text)
 
     def show(self, tool_id: str) -> Tool:

@@ -261,13 +261,14 @@ class Workflows(Resource):
         """A workflow by id or exact name (the newest of that name)."""
         if isinstance(spec, Workflow):
             return spec
-        from .histories import ENCODED_ID, ItemLookupError
+        from ..errors import NotFoundError
+        from .histories import ItemLookupError, is_encoded_id
 
-        if ENCODED_ID.match(spec):
+        if is_encoded_id(spec):
             try:
                 return self.show(spec)
-            except GalaxyError:
-                pass
+            except NotFoundError:
+                pass  # not a workflow id: maybe a name that looks like one
         named = [w for w in self.list(spec) if w.name == spec]  # newest first
         if not named:
             raise ItemLookupError(f"No workflow named or with id {spec!r}; list them with workflows.list().")
@@ -454,7 +455,7 @@ def _parse_workflow_text(text: str, where: str) -> Any:
             return json.loads(text)
         except ValueError as exc:
             raise GalaxyError(f"{where} is not valid .ga JSON: {exc}.") from None
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     try:
         return yaml.safe_load(text)

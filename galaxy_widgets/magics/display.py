@@ -155,6 +155,12 @@ def publish_provenance(rec: dict[str, Any], *, show: bool = True) -> None:
 
 def provenance_line(rec: dict[str, Any]) -> str:
     what = rec.get("what", "get")
+    if what == "batch":
+        return (
+            f"galaxy: batch {rec.get('batch_id')} ({rec.get('mode')}): "
+            f"{rec.get('ok')} of {rec.get('samples')} "
+            f"samples ok; one record per sample in `%galaxy log`; on {rec.get('server')}"
+        )
     if what == "run":
         outs = ", ".join(rec.get("outputs", {})) or "no outputs"
         return (

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
@@ -84,7 +85,7 @@ class GalaxyMagics(Magics, Configurable):
         words = parser.split_line(line)
         if not words or words[0] in ("-h", "--help", "help"):
             if len(words) > 1:
-                return self.galaxy(f"{' '.join(words[1:])} --help")
+                return self.galaxy(f"{' '.join(words[1:])} --help")  # type: ignore[misc,call-arg]
             print(parser.overview())
             return None
         cmd, rest = parser.lookup(words)
@@ -138,11 +139,23 @@ class GalaxyMagics(Magics, Configurable):
     def wait_seconds(self) -> float | None:
         return self.wait_timeout or None
 
+    @property
+    def ipython(self) -> InteractiveShell:
+        """The shell the magics run in (always set once the extension is loaded)."""
+        if self.shell is None:
+            raise UsageError("The galaxy magics need IPython: `%load_ext galaxy_widgets` in a notebook.")
+        return self.shell
+
+    @property
+    def cache_path(self) -> Path | None:
+        """``%config GalaxyMagics.cache_dir`` as a path (None: the package's cache dir)."""
+        return Path(self.cache_dir).expanduser() if self.cache_dir else None
+
     def user_value(self, name: str) -> Any:
         """The notebook variable ``name`` (or a ``KeyError``)."""
         if not name.isidentifier() or keyword.iskeyword(name):
             raise KeyError(name)
-        return self.shell.user_ns[name]
+        return self.ipython.user_ns[name]
 
     def resolve(self, spec: Any) -> Dataset | Collection:
         """An ITEM: a variable holding a Dataset/Collection, a hid, an encoded id or ``name:...``."""
@@ -176,7 +189,7 @@ class GalaxyMagics(Magics, Configurable):
                 gi,
                 item,
                 as_,
-                cache_dir=Path(self.cache_dir).expanduser() if self.cache_dir else None,
+                cache_dir=self.cache_path,
                 max_bytes=self.max_bytes or None,
                 timeout=self.wait_seconds,
             )
@@ -186,7 +199,7 @@ class GalaxyMagics(Magics, Configurable):
     def deliver(self, value: Any, out: str | None) -> Any:
         """Return ``value`` (so ``x = %galaxy ...`` works), or store it in ``out`` and show nothing."""
         if out:
-            self.shell.push({out: value})
+            self.ipython.push({out: value})
             return None
         return value
 

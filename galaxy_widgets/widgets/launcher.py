@@ -17,6 +17,7 @@ from .models import LauncherChooserModel, LauncherFormModel
 from .monitor import InvocationMonitor
 
 if TYPE_CHECKING:
+    from ..api.batches import Batch
     from ..client import Galaxy
 
 PICKER_PAGE = 6
@@ -88,7 +89,7 @@ class _InputPicker(DatasetPicker):
             return collection_fits(self.input.collection_type, item.collection_type)
         return self.input.type == "data_input" and (self.accepted is None or item.extension in self.accepted)
 
-    def _query(self):  # type: ignore[no-untyped-def]
+    def _query(self):
         w = self.widget
         collection = self.input.type == "data_collection_input"
         q: list[tuple[str, str]] = [
@@ -116,8 +117,9 @@ class WorkflowLauncher(Facade):
 
     >>> launcher = WorkflowLauncher(gi, "gw-demo sort and head", history="my data")
 
-    "Run" invokes the workflow (in batch mode once per dataset picked for the one input that has
-    several) and the launcher turns into one InvocationMonitor per run: ``launcher.monitors``.
+    "Run" invokes the workflow; in batch mode, with several items picked for one input, it runs ONE
+    invocation mapped over them (``launcher.batch``). The launcher then turns into the run's
+    InvocationMonitor: ``launcher.monitor``.
     """
 
     def __init__(
@@ -130,6 +132,8 @@ class WorkflowLauncher(Facade):
         self.workflow: Workflow | None = None
         self.pickers: dict[str, _InputPicker] = {}
         self.monitors: list[InvocationMonitor] = []
+        #: in batch mode, the Batch that "Run" started (``batch.results()`` gives one table)
+        self.batch: Batch | None = None
         self.chooser = LauncherChooserModel()
         self.form = LauncherFormModel()
         self._pickers_box = ipywidgets.VBox()
@@ -308,9 +312,13 @@ class WorkflowLauncher(Facade):
         with f.hold_sync():
             f.ready = True
             f.error = ""
-            f.run_label = f"Run {n} times" if n > 1 else "Run"
-            f.summary = f"starts {n} run{'s' if n > 1 else ''} into {where}"
-            f.batch_note = f" — {n} runs" if f.batch and n > 1 else ""
+            f.run_label = f"Run over {n} samples" if n > 1 else "Run"
+            f.summary = (
+                f"starts one run mapped over {n} samples into {where}"
+                if n > 1
+                else f"starts one run into {where}"
+            )
+            f.batch_note = f" — one run over {n} samples" if f.batch and n > 1 else ""
 
     def _on_msg(self, widget: Any, content: dict, buffers: Any) -> None:
         if content.get("action") == "run":
@@ -335,9 +343,15 @@ class WorkflowLauncher(Facade):
             history_id = self.chooser.history_id
             if not history_id:
                 raise GalaxyError("Choose the history the inputs come from (results go there too).")
-        invocations = []
-        for inputs in runs:
-            invocations.append(self.gi.workflows.invoke(self.workflow, inputs, history=history_id))
+        if len(runs) > 1:  # batch mode: ONE invocation mapped over the picked items
+            varied = next(k for k in runs[0] if any(r.get(k) != runs[0][k] for r in runs[1:]))
+            base = {k: v for k, v in runs[0].items() if k != varied}
+            self.batch = self.gi.batches.run(
+                self.workflow, [r[varied] for r in runs], input=varied, inputs=base, history=history_id
+            )
+            invocations = [self.gi.invocations.show(self.batch.invocations[self.batch.sample_names[0]])]
+        else:
+            invocations = [self.gi.workflows.invoke(self.workflow, runs[0], history=history_id)]
         self.monitors = [InvocationMonitor(self.gi, inv, workflow=self.workflow) for inv in invocations]
         for picker in self.pickers.values():
             picker.close()

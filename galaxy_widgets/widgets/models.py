@@ -21,7 +21,7 @@ class _Model(anywidget.AnyWidget):
     _bundle: ClassVar[str] = ""
 
     @property
-    def _esm(self) -> str:  # type: ignore[override]
+    def _esm(self) -> str:
         # anywidget turns this into a synced trait in __init__; a missing bundle raises a clear error.
         return bundle_text(self._bundle)
 

@@ -167,7 +167,7 @@ class InvocationMonitor(Facade):
                 steps.append(
                     {"index": idx, "label": label, "states": {}, "input": is_input, "sub": False, "depth": 0}
                 )
-        steps.sort(key=lambda s: s["index"])
+        steps.sort(key=lambda s: int(str(s["index"])))
         w = self.widget
         stderr, tool = w.stderr, w.failed_tool
         if snap.error and snap.failed_job_id and not stderr:
@@ -212,7 +212,7 @@ class InvocationMonitor(Facade):
             return []
         rows = []
         for label, value in self.outputs.items():
-            row = {
+            row: dict[str, Any] = {
                 "label": label,
                 "variable": _variable_name(label),
                 "name": "",

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from galaxy_widgets import Galaxy
-from galaxy_widgets.api.batches import MAPPED, PER_ITEM, Batch
+from galaxy_widgets.api.batches import MAPPED, PER_ITEM, Batch, BatchSubmitError
+from galaxy_widgets.errors import GalaxyConnectionError
 
 #: sample -> (read pairs, read length); bases = pairs * 2 * length (written out by hand below)
 READS = {"A1": (2, 5), "A2": (3, 4), "B1": (1, 6), "B2": (4, 3), "C1": (2, 8), "C2": (5, 2)}
@@ -90,8 +91,8 @@ def mapped(gi, run_history, reads, count_pairs) -> Batch:
 def test_mapped_batch_is_one_invocation_over_a_list_paired(gi, mapped):
     assert mapped.mode == MAPPED
     assert sorted(mapped.sample_names) == sorted([*READS, BAD])
-    assert set(mapped.invocations.values()) == {mapped.id}  # ONE invocation for every sample
-    inv = gi.invocations.show(mapped.id)
+    assert set(mapped.invocations.values()) == {mapped.invocation_id}  # ONE invocation for every sample
+    inv = gi.invocations.show(mapped.invocation_id)
     coll = gi.collections.show(next(r["id"] for r in inv.raw["inputs"].values() if r["src"] == "hdca"))
     assert coll.collection_type == "list:paired"
     first = coll.elements[0].object
@@ -110,7 +111,9 @@ def test_mapped_batch_results_table_with_the_failed_sample_in_its_row(mapped):
 
 def test_batch_reattached_by_a_fresh_client(galaxy_server, mapped):
     fresh = Galaxy(galaxy_server.url, api_key=galaxy_server.api_key)
+    assert mapped.id == f"batch-{mapped.invocation_id}"
     again = fresh.batches.attach(mapped.id).wait(timeout=60)
+    assert fresh.batches.attach(mapped.invocation_id).sample_names == again.sample_names
     assert sorted(again.sample_names) == sorted(mapped.sample_names)
     frame = again.results()
     _check_rows(frame, list(READS))
@@ -122,7 +125,7 @@ def test_provenance_for_every_sample(gi, mapped):
     recs = {r["sample"]: r for r in mapped.provenance()}
     assert sorted(recs) == sorted([*READS, BAD])
     rec = recs["A1"]
-    assert rec["server"] == gi.url and rec["invocation_id"] == mapped.id
+    assert rec["server"] == gi.url and rec["invocation_id"] == mapped.invocation_id
     out = rec["outputs"]["counts"]
     assert out["type"] == "dataset" and out["update_time"]
     assert gi.datasets.show(out["id"]).name  # a real dataset id
@@ -151,3 +154,30 @@ def test_per_item_batch_one_history_and_invocation_per_sample(gi, reads, count_p
     assert resumed.invocations == batch.invocations
     for hist in batch.histories.values():
         assert len(gi.invocations.list(history_id=hist)) == 1
+
+
+def test_interrupted_per_item_submit_resumes_without_duplicates(gi, reads, count_pairs, monkeypatch):
+    """One invoke's answer is lost after Galaxy got it, another never leaves: resume finishes the
+    batch with exactly one invocation per sample."""
+    real_invoke = gi.workflows.invoke
+    good = [d for d in reads["good"] if d.name[:2] in ("A1", "B1", "C1")]
+
+    def flaky(wf, inputs, **kw):
+        sample = gi.histories.show(kw["history"]).name.rsplit(" ", 1)[-1]
+        if sample == "B1":
+            raise GalaxyConnectionError("refused before sending (simulated)")
+        inv = real_invoke(wf, inputs, **kw)
+        if sample == "C1":
+            raise GalaxyConnectionError("the answer was lost (simulated)")
+        return inv
+
+    monkeypatch.setattr(gi.workflows, "invoke", flaky)
+    with pytest.raises(BatchSubmitError, match=r"gi\.batches\.resume\('batch-[0-9a-f]+', samples\)") as err:
+        gi.batches.run(count_pairs, good, mode=PER_ITEM, name="resumed run", concurrency=1)
+    monkeypatch.undo()
+    batch = gi.batches.resume(err.value.batch_id, good)
+    assert sorted(batch.invocations) == ["A1", "B1", "C1"]
+    for sample, hist in batch.histories.items():
+        invs = gi.invocations.list(history_id=hist)
+        assert [i.id for i in invs] == [batch.invocations[sample]], sample
+    assert len(gi.histories.list("resumed run")) >= 3

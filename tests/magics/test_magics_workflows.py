@@ -6,10 +6,10 @@ The slow parts start together: a module fixture launches a failing tool and a ba
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
+from galaxy_widgets.api.batches import Batch
 from galaxy_widgets.magics.display import PROVENANCE_KEY
 from galaxy_widgets.records import Invocation
 
@@ -54,32 +54,38 @@ def test_run_waits_with_progress_and_returns_outputs(connected, launched, upload
 
 def test_run_no_wait_and_over_give_invocations(launched, uploaded):
     batch = launched["batch"]
-    assert isinstance(batch, pd.DataFrame)
-    assert batch["input"].tolist() == ["forward", "reverse"]
-    assert batch["state"].tolist() == ["invoked", "invoked"]
-    assert batch["invocation_id"].nunique() == 2
+    assert isinstance(batch, Batch) and batch.mode == "mapped"
+    assert batch.sample_names == ["forward", "reverse"]  # the paired collection's elements
+    assert set(batch.invocations.values()) == {batch.invocation_id}  # ONE invocation mapped over both
 
 
 def test_run_over_filter_text_into_a_new_history(connected, launched, uploaded, gi):
-    """--over takes the web UI's filter text; --new-history sends the runs to a new history."""
+    """--over takes the web UI's filter text; --new-history sends the run to a new history."""
     over = launched["over"]
-    assert over["input"].tolist() == ["notes.txt"]
-    inv = gi.invocations.show(over["invocation_id"].iloc[0])
+    assert over.sample_names == ["notes"]  # notes.txt, its extension stripped
+    inv = gi.invocations.show(over.invocation_id)
     assert inv.history_id != uploaded.history_id
     assert gi.histories.show(inv.history_id).name == "gw-tests magics over"
     connected.push({"over": over})
     done = connected.run("%galaxy wait over")
-    assert done["state"].tolist() == ["ok"]
-    assert gi.datasets.text(gi.invocations.outputs(inv.id)["top"].id) == "first line\n"
+    assert done["sample"].tolist() == ["notes"] and done["state"].tolist() == ["ok"]
+    assert done["top"].tolist() == ["first line\n"]  # lines=1 of the sorted text
+    assert done.attrs["galaxy_batch"] == over.id
 
 
-def test_wait_on_a_batch(connected, launched, uploaded, gi):
+def test_wait_on_a_batch_by_variable_and_id(connected, launched, uploaded, gi, magics):
     connected.push({"batch": launched["batch"]})
     done = connected.run("%galaxy wait batch")
+    assert done["sample"].tolist() == ["forward", "reverse"]
     assert done["state"].tolist() == ["ok", "ok"]
-    for element, top_hid in zip(uploaded.pair.elements, done["top"], strict=True):
-        top = connected.run(f"%galaxy get {top_hid}")
-        assert top == gi.datasets.text(element.object.id)  # one line: sorted and cut, it stays the same
+    assert done["top"].tolist() == ["ACGT\n", "TGCA\n"]  # one line each: sorted and cut, it stays the same
+    # provenance: one record per sample, and a summary line
+    recs = [r for r in magics.log if r.get("what") == "batch" and r.get("sample")]
+    assert sorted(r["sample"] for r in recs[-2:]) == ["forward", "reverse"]
+    inv_id = launched["batch"].invocation_id
+    assert all(r["invocation_id"] == inv_id and r["server"] == gi.url for r in recs[-2:])
+    again = connected.run(f"%galaxy wait {launched['batch'].id}")
+    assert again["top"].tolist() == done["top"].tolist()
 
 
 def test_run_no_wait_then_wait_by_variable_and_id(connected, launched, uploaded, gi):
@@ -95,7 +101,7 @@ def test_run_no_wait_then_wait_by_variable_and_id(connected, launched, uploaded,
 def test_get_of_a_failed_dataset_shows_stderr(connected, launched):
     (output,) = launched["failrun"].outputs
     with pytest.raises(
-        UsageError, match=r"(?s)is in state 'error'.*gw_fail: this tool fails on purpose \(on-purpose\)"
+        UsageError, match=r"(?s)ended in state error.*gw_fail: this tool fails on purpose \(on-purpose\)"
     ):
         connected.run_cell(f"%galaxy get {output.hid}")
 
@@ -119,7 +125,7 @@ def test_run_usage_errors(connected, demo_workflows, uploaded):
         (f"{wf} table=1 --param nostep.x=1", "has no step 'nostep'"),
         (f"{wf} table=1 --history a --new-history b", "not both"),
         (f"{wf} table=1 --over 1", "Say which input --over feeds"),
-        (f"{wf} --over name:nothing-matches-this", "matches nothing in the current history"),
+        (f"{wf} --over name:nothing-matches-this", "matches no dataset in the current history"),
         (f"{wf} table=9999", "No item #9999"),
     ]
     for line, message in cases:
@@ -129,7 +135,7 @@ def test_run_usage_errors(connected, demo_workflows, uploaded):
 
 def test_wait_usage_error(connected):
     connected.run_cell("x = 3")
-    with pytest.raises(UsageError, match="'x' is not an invocation"):
+    with pytest.raises(UsageError, match="'x' is not an invocation or a batch"):
         connected.run_cell("%galaxy wait x")
 
 

@@ -107,7 +107,7 @@ def test_run_turns_the_launcher_into_monitors(launched):
     assert launcher.form.error == ""
     assert len(launcher.monitors) == 1  # ONE run mapped over both picks
     assert launcher.batch is not None and sorted(launcher.batch.sample_names) == ["notes", "table"]
-    assert launcher.monitor.invocation_id == launcher.batch.id
+    assert launcher.monitor.invocation_id == launcher.batch.invocation_id
     assert list(launcher.widget.children) == [m.widget for m in launcher.monitors]
     for monitor in launcher.monitors:
         assert monitor.widget.workflow_name == "gw-demo sort and head"

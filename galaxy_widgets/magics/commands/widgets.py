@@ -16,7 +16,7 @@ def _show(m: GalaxyMagics, widget: Any, out: str | None) -> Any:
     if out:
         from IPython.display import display
 
-        m.shell.push({out: widget})
+        m.ipython.push({out: widget})
         display(widget)
         return None
     return widget

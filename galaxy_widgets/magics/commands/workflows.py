@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import difflib
 import html
-import time
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
 from ...api.workflows import BadParameterError, collection_fits, parameter_value
-from ...errors import InvocationFailedError
+from ...errors import InvocationFailedError, WaitInterrupted
 from ...records import Collection, Dataset, InputLabelError, Invocation, Workflow, WorkflowInput
 from ..display import Table
 from ..parser import arg, command, out_arg, split_line
+from . import batch
 from .tools import assignments
 
 if TYPE_CHECKING:
@@ -91,9 +91,12 @@ def run_hint(wf: Workflow) -> str:
 @arg(
     "--over",
     metavar="[LABEL=]ITEM_OR_FILTER",
-    help="run once per dataset of a collection, a filter (e.g. 'extension:tabular') or a list variable",
+    help="run over many samples (a collection, a filter such as 'extension:fastqsanger.gz', or a list "
+    "variable): ONE invocation mapped over them, R1/R2 paired into a list:paired",
 )
-@arg("--no-wait", action="store_true", help="return the invocation(s) at once")
+@arg("--per-item", action="store_true", help="with --over: one history and invocation per sample")
+@arg("--keep-names", action="store_true", help="with --over: keep full file names as sample names")
+@arg("--no-wait", action="store_true", help="return the invocation (or batch) at once")
 @out_arg()
 def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     gi = m.require_gi()
@@ -116,7 +119,10 @@ def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
         target = m.require_history()
     inputs = {inp.label: _input_value(m, inp, value) for inp, value in chosen}
     if args.over:
-        return _run_over(m, wf, inputs, params, target, args)
+        label, spec = _over_target(wf, inputs, args.over)
+        return batch.run_over(m, wf, label, spec, inputs, params, target, args)
+    if args.per_item or args.keep_names:
+        raise UsageError("--per-item and --keep-names go with --over (a run over many samples).")
     inv = gi.workflows.invoke(
         wf, inputs, params=params or None, history=target, new_history_name=args.new_history
     )
@@ -128,10 +134,10 @@ def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
 
 @command(
     "wait",
-    "wait for an invocation (id or variable) with progress; the result is its outputs",
+    "wait for an invocation or a batch (id or variable) with progress; the result is its outputs",
     example="result = %galaxy wait inv",
 )
-@arg("invocation", help="invocation id, or a variable holding an invocation or a `run --over` table")
+@arg("invocation", help="invocation id, batch id, or a variable holding an invocation, batch or batch table")
 @out_arg()
 def wait(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     gi = m.require_gi()
@@ -139,17 +145,16 @@ def wait(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
         value = m.user_value(args.invocation)
     except KeyError:
         value = args.invocation
-    ids = _invocation_ids(value)
-    if ids is None:
+    found = batch.batch_of(m, value)
+    if found is not None:
+        return m.deliver(batch.wait_batch(m, found), args.out)
+    inv_id = value.id if isinstance(value, Invocation) else value.strip() if isinstance(value, str) else None
+    if not inv_id or not _is_id(inv_id):
         raise UsageError(
-            f"{args.invocation!r} is not an invocation: give an invocation id or a variable from "
-            "`%galaxy run ... --no-wait -o VAR`."
+            f"{args.invocation!r} is not an invocation or a batch: give an invocation id, a `batch-...` "
+            "id, or a variable from `%galaxy run ... --no-wait -o VAR`."
         )
-    if isinstance(ids, list):
-        invs = [gi.invocations.show(i) for i in ids]
-        inputs = [None] * len(invs)
-        return m.deliver(_wait_batch(m, _workflow_name(gi, invs[0]) if invs else "", invs, inputs), args.out)
-    inv = gi.invocations.show(ids)
+    inv = gi.invocations.show(inv_id)
     return m.deliver(wait_outputs(m, inv.id, _workflow_name(gi, inv)), args.out)
 
 
@@ -169,11 +174,8 @@ def wait_outputs(m: GalaxyMagics, invocation_id: str, title: str) -> dict[str, A
         raise UsageError(
             f"{exc}\nFix the inputs and run again; `%galaxy show` on an output shows more."
         ) from None
-    except KeyboardInterrupt:
-        raise UsageError(
-            f"Stopped waiting; invocation {invocation_id} goes on in Galaxy. "
-            f"`%galaxy wait {invocation_id}` picks it up again."
-        ) from None
+    except WaitInterrupted as exc:
+        raise UsageError(str(exc).replace(f"gi.invocations.wait({invocation_id!r}) or ", "")) from None
     bar.update(f"done ({inv.state})", force=True)
     items = gi.invocations.outputs(invocation_id)
     values = {label: m.load(v) if isinstance(v, Dataset | Collection) else v for label, v in items.items()}
@@ -204,133 +206,6 @@ def _steps_html(snap: InvocationProgress) -> str:
 
 
 # ---------------------------------------------------------------------------- batches
-def _run_over(
-    m: GalaxyMagics,
-    wf: Workflow,
-    inputs: dict[str, Any],
-    params: dict[str, Any],
-    target: str | None,
-    args: Any,
-) -> Any:
-    gi = m.require_gi()
-    label, spec = _over_target(wf, inputs, args.over)
-    items = _batch_items(m, spec, wants_collection=_label_input(wf, label).type == "data_collection_input")
-    invs: list[Invocation] = []
-    for item in items:  # one POST each (never retried), then all run at once in Galaxy
-        invs.append(
-            gi.workflows.invoke(
-                wf,
-                {**inputs, label: item},
-                params=params or None,
-                history=target,
-                new_history_name=args.new_history,
-            )
-        )
-    print(f"Invoked {wf.name!r} {len(invs)} times, once per item of {spec!r} as {label!r}.")
-    if args.no_wait:
-        return m.deliver(_batch_frame(m, items, [(i, "invoked", "") for i in invs], {}), args.out)
-    return m.deliver(_wait_batch(m, wf.name, invs, items), args.out)
-
-
-def _wait_batch(m: GalaxyMagics, title: str, invs: list[Invocation], items: list[Any]) -> Any:
-    """Wait for many invocations at once; a failed one is reported in its row, not raised."""
-    gi = m.require_gi()
-    bar = m.progress_display(f"{title}: {len(invs)} runs")
-    started = time.monotonic()
-    pending = {i.id for i in invs}
-    status: dict[str, tuple[str, str]] = {}
-    delay = 1.0
-    try:
-        while pending:
-            jobs: dict[str, int] = {}
-            for inv_id in sorted(pending):
-                snap = gi.invocations.progress(inv_id, started)
-                for k, n in snap.states.items():
-                    jobs[k] = jobs.get(k, 0) + n
-                if snap.error and (snap.done or snap.failed_job_id):
-                    status[inv_id] = ("failed", snap.error)
-                elif snap.done:
-                    status[inv_id] = ("ok", "")
-                if inv_id in status:
-                    pending.discard(inv_id)
-            done = len(invs) - len(pending)
-            counts = ", ".join(f"{n} {k}" for k, n in sorted(jobs.items())) or "no jobs yet"
-            bar.update(
-                f"{done} of {len(invs)} runs finished; running jobs: {counts} "
-                f"({time.monotonic() - started:.0f} s)"
-            )
-            if not pending:
-                break
-            if m.wait_seconds and time.monotonic() - started > m.wait_seconds:
-                raise UsageError(
-                    f"{len(pending)} run(s) still going after {m.wait_seconds:.0f} s; they go on in "
-                    "Galaxy: `%galaxy wait VAR` on the table picks them up again."
-                )
-            time.sleep(delay)
-            delay = min(m.poll_interval, delay * 1.5)
-    except KeyboardInterrupt:
-        raise UsageError(
-            "Stopped waiting; the runs go on in Galaxy. `%galaxy wait VAR` on the table (from "
-            "`--no-wait -o VAR`) picks them up again."
-        ) from None
-    outputs = {i.id: gi.invocations.outputs(i.id) for i in invs if status[i.id][0] == "ok"}
-    rows = [(i, *status[i.id]) for i in invs]
-    for i in invs:
-        if i.id in outputs:
-            m.log.append(
-                {
-                    "what": "run",
-                    "server": gi.url,
-                    "history_id": i.history_id,
-                    "workflow": title,
-                    "workflow_id": i.workflow_id,
-                    "invocation_id": i.id,
-                    "outputs": {
-                        k: _ref(v) for k, v in outputs[i.id].items() if isinstance(v, Dataset | Collection)
-                    },
-                }
-            )
-    ok = sum(1 for r in rows if r[1] == "ok")
-    bar.update(f"done: {ok} of {len(invs)} runs ok ({time.monotonic() - started:.0f} s)", force=True)
-    return _batch_frame(m, items, rows, outputs)
-
-
-def _batch_frame(
-    m: GalaxyMagics,
-    items: list[Any],
-    rows: list[tuple[Invocation, str, str]],
-    outputs: dict[str, dict[str, Any]],
-) -> Any:
-    """One row per run: input, invocation id, state, error, and each output's hid by label."""
-    labels = sorted({k for outs in outputs.values() for k in outs})
-    columns = ["input_hid", "input", "invocation_id", "history_id", "state", "error", *labels]
-    data = []
-    for item, (inv, state, error) in zip(items, rows, strict=True):
-        outs = outputs.get(inv.id, {})
-        data.append(
-            [
-                getattr(item, "hid", None),
-                getattr(item, "name", None),
-                inv.id,
-                inv.history_id,
-                state,
-                error,
-                *(getattr(outs.get(k), "hid", outs.get(k)) for k in labels),
-            ]
-        )
-    records = [outputs.get(inv.id, {}) for inv, _, _ in rows]
-    if m.autopandas:
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - pandas is optional
-            pd = None
-        if pd is not None:
-            frame = pd.DataFrame(data, columns=columns)
-            frame.attrs["galaxy_outputs"] = records
-            return frame
-    return Table(columns, data, items=records, title="Runs")
-
-
 def _over_target(wf: Workflow, inputs: dict[str, Any], over: str) -> tuple[str, str]:
     """Which input ``--over`` feeds, and the ITEM or filter for it."""
     label, sep, spec = over.partition("=")
@@ -343,45 +218,6 @@ def _over_target(wf: Workflow, inputs: dict[str, Any], over: str) -> tuple[str, 
             f"{', '.join(i.label for i in wf.inputs if i.type != 'parameter_input')})."
         )
     return free[0], over
-
-
-def _batch_items(m: GalaxyMagics, spec: str, *, wants_collection: bool) -> list[Any]:
-    """The datasets (or collections) a batch runs over: a collection's elements, a list variable,
-    one ITEM, or every match of a history filter."""
-    gi = m.require_gi()
-    try:
-        value = m.user_value(spec)
-    except KeyError:
-        value = None
-    if isinstance(value, list | tuple) and value and all(isinstance(v, Dataset | Collection) for v in value):
-        items: list[Any] = list(value)
-    elif isinstance(value, Dataset | Collection) or spec.lstrip("#").isdigit() or _is_id(spec):
-        item = value if isinstance(value, Dataset | Collection) else m.resolve(spec)
-        if isinstance(item, Collection) and not wants_collection:
-            coll = item if item.elements else gi.collections.show(item.id)
-            items = [e.object for e in coll.elements if e.object is not None]
-        else:
-            items = [item]
-    else:
-        history_id = m.require_history()
-        items = [
-            i
-            for i in gi.histories.contents(history_id, spec).all()
-            if isinstance(i, Collection) == wants_collection
-        ]
-        items.sort(key=lambda i: i.hid or 0)
-    kind = Collection if wants_collection else Dataset
-    wrong = [i for i in items if not isinstance(i, kind)]
-    if wrong:
-        raise UsageError(
-            f"--over {spec!r} gives {type(wrong[0]).__name__.lower()}s, but that input takes "
-            f"{kind.__name__.lower()}s."
-        )
-    if not items:
-        raise UsageError(
-            f"--over {spec!r} matches nothing in the current history; check it with `%galaxy ls {spec}`."
-        )
-    return items
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -450,18 +286,6 @@ def _step_params(specs: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _invocation_ids(value: Any) -> str | list[str] | None:
-    if isinstance(value, Invocation):
-        return value.id
-    if isinstance(value, str):
-        return value.strip() if _is_id(value.strip()) else None
-    if isinstance(value, Table) and "invocation_id" in value.columns:
-        return [str(v) for v in value.column("invocation_id")]
-    if hasattr(value, "columns") and "invocation_id" in list(value.columns):  # a pandas DataFrame
-        return [str(v) for v in value["invocation_id"]]
-    return None
-
-
 def _workflow_name(gi: Any, inv: Invocation) -> str:
     try:
         wf = gi.get(f"workflows/{inv.workflow_id}", params={"instance": True}, what="Workflow")
@@ -480,9 +304,9 @@ def _ref(item: Dataset | Collection) -> dict[str, Any]:
 
 
 def _is_id(text: str) -> bool:
-    from ...api.histories import ENCODED_ID
+    from ...api.histories import is_encoded_id
 
-    return bool(ENCODED_ID.match(text))
+    return is_encoded_id(text)
 
 
 def _kind(i: WorkflowInput) -> str:
