@@ -190,7 +190,7 @@ def _big_round(gi: Any, wf: Any, n: int) -> tuple[Measure, str]:
                 break
             time.sleep(3)
     say(f"  N={n}: last round saw {last}")
-    gi.invocations.cancel(batch.id)
+    gi.invocations.cancel(batch.invocation_id or batch.id)
     return m, hist
 
 

@@ -100,7 +100,7 @@ class Collections(Resource):
         collection_type: str | None = None,
         paired: bool | None = None,
         keep_names: bool = False,
-        hide_source_items: bool = True,
+        hide_source_items: bool = False,
     ) -> Collection:
         """A ``list``, ``paired``, ``list:paired`` or ``list:list`` collection from samples, without a job
         (local files cost the one upload job).

@@ -59,6 +59,7 @@ def test_no_current_history(ip, galaxy_server, demo_workflows):
 
 
 def test_ls_lists_contents_with_total(connected, uploaded):
+    connected.run_cell("%config GalaxyMagics.page_size = 500")  # other tests add items to this history
     page = connected.run("%galaxy ls")
     hids = page.column("hid")
     for ds in (uploaded.table, uploaded.text, uploaded.json, uploaded.csv, uploaded.samples, uploaded.pair):
