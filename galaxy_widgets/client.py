@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
+import warnings
 from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -61,6 +63,45 @@ class APIKeyAuth(requests.auth.AuthBase):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, APIKeyAuth) and other._key == self._key
+
+
+_WARNED_HOSTS: set[str] = set()
+
+
+def warn_plain_http(url: str) -> None:
+    """Warn (once per host) that the key would cross the network unencrypted to a non-loopback host."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "http" or host in _WARNED_HOSTS or host == "localhost" or host.endswith(".localhost"):
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    _WARNED_HOSTS.add(host)
+    warnings.warn(
+        f"{url} is plain http:// to another machine: the API key and your data cross the network "
+        "unencrypted. Use its https:// address if it has one.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _tls_problem(url: str, exc: Exception) -> str:
+    """The message for a failed TLS handshake; names the fix when the certificate is not trusted."""
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        reason = text[text.find("certificate verify failed") :].split(")", 1)[0].strip(" ('\"")
+        return (
+            f"{url}: TLS certificate not trusted ({reason or 'certificate verify failed'}); pass "
+            "verify=PATH (Python) / --ca-bundle PATH (`%galaxy connect`) with the CA bundle that signed "
+            "it (e.g. your institution's), or set REQUESTS_CA_BUNDLE=PATH."
+        )
+    return (
+        f"{url}: the TLS handshake failed ({type(exc).__name__}); check the URL's scheme and port, or ask "
+        "the server's admin. For a private CA pass verify=PATH / --ca-bundle PATH or set REQUESTS_CA_BUNDLE."
+    )
 
 
 def make_retry(total: int) -> Retry:
@@ -149,11 +190,14 @@ class Galaxy:
         else:
             creds = profiles.resolve(url, api_key, profile)
             self.url = base_url(creds.url)
+            if verify is True and creds.ca_bundle:
+                verify = creds.ca_bundle
             self.session = self._new_session(verify)
             api_key = creds.api_key
             self.source = creds.source
             self.history_id = creds.history_id
         self.session.auth = APIKeyAuth(profiles.clean_key(api_key, self.source))
+        warn_plain_http(self.url)
 
     def _new_session(self, verify: bool | str) -> GalaxySession:
         session = GalaxySession(self.url)
@@ -192,8 +236,9 @@ class Galaxy:
         return data["api_key"]
 
     def save_profile(self, name: str, *, default: bool = True) -> None:
-        """Save this connection's URL and key as a profile (file mode 0600)."""
-        profiles.save_profile(name, self.url, self.api_key, default=default)
+        """Save this connection's URL and key (and a ``verify=PATH`` CA bundle) as a profile (mode 0600)."""
+        bundle = self.session.verify if isinstance(self.session.verify, str) else None
+        profiles.save_profile(name, self.url, self.api_key, default=default, ca_bundle=bundle)
 
     # ------------------------------------------------------------------ the choke point
     def request(
@@ -234,6 +279,9 @@ class Galaxy:
                     stream=stream,
                     timeout=per_try,
                     auth=auth,
+                    # explicit, so a verify=PATH is not overridden by REQUESTS_CA_BUNDLE (which
+                    # requests still applies when verify is True)
+                    verify=self.session.verify,
                 )
                 break
             except (
@@ -246,6 +294,8 @@ class Galaxy:
                     time.sleep(min(0.5 * 2**attempt, 4.0) * _backoff(self))
                     continue
                 raise self._lost(method, url, exc, sent=True, tries=attempt + 1) from None
+            except requests.exceptions.SSLError as exc:
+                raise GalaxyConnectionError(_tls_problem(self.url, exc)) from None
             except (requests.Timeout, requests.ConnectionError) as exc:
                 tries = 1 + (self.retries if safe else 0)
                 if _timed_out(exc):

@@ -26,6 +26,8 @@ class Credentials:
     api_key: str = field(repr=False)
     source: str = "arguments"
     history_id: str | None = None
+    #: a CA bundle (PEM file) to verify the server's certificate with, from the profile
+    ca_bundle: str | None = None
 
 
 def profiles_file() -> Path:
@@ -87,6 +89,8 @@ def _shape_problem(data: Any) -> str:
         for field_name in ("url", "api_key"):
             if not isinstance(p.get(field_name), str):
                 return f"profile {name!r} has no {field_name} text"
+        if not isinstance(p.get("ca_bundle"), str | None):
+            return f"profile {name!r} has a ca_bundle that is not a path"
     return ""
 
 
@@ -99,10 +103,15 @@ def default_profile() -> str | None:
     return _load()["default"]
 
 
-def save_profile(name: str, url: str, api_key: str, *, default: bool = False) -> Path:
-    """Save (or replace) a profile in a file only the user can read."""
+def save_profile(
+    name: str, url: str, api_key: str, *, default: bool = False, ca_bundle: str | None = None
+) -> Path:
+    """Save (or replace) a profile in a file only the user can read; ``ca_bundle``: the PEM file of
+    the CA that signed the server's certificate (an institutional CA), kept as an absolute path."""
     data = _load()
     data["profiles"][name] = {"url": url, "api_key": api_key}
+    if ca_bundle:
+        data["profiles"][name]["ca_bundle"] = str(Path(ca_bundle).expanduser().resolve())
     if default or not data["default"]:
         data["default"] = name
     path = profiles_file()
@@ -137,7 +146,9 @@ def delete_profile(name: str) -> None:
         save = data["profiles"]
         profiles_file().unlink()
         for n, p in save.items():
-            save_profile(n, p["url"], p["api_key"], default=n == data["default"])
+            save_profile(
+                n, p["url"], p["api_key"], default=n == data["default"], ca_bundle=p.get("ca_bundle")
+            )
 
 
 def _same_server(a: str, b: str) -> bool:
@@ -160,7 +171,9 @@ def resolve(url: str | None = None, api_key: str | None = None, profile: str | N
                 f"Profile {profile!r} is for {p['url']}, not {url}; its key is only sent there. To use "
                 f"a key with {url}, give it explicitly (api_key=..., or --key-env VAR in the magics)."
             )
-        return Credentials(url or p["url"], api_key or p["api_key"], f"profile {profile}")
+        return Credentials(
+            url or p["url"], api_key or p["api_key"], f"profile {profile}", None, p.get("ca_bundle")
+        )
     if url and api_key:
         return Credentials(url, api_key, "arguments")
     env_url = env.get("GALAXY_URL")
@@ -172,10 +185,12 @@ def resolve(url: str | None = None, api_key: str | None = None, profile: str | N
     if url:
         for name, p in data["profiles"].items():
             if _same_server(p["url"], url):
-                return Credentials(url, p["api_key"], f"profile {name}")
+                return Credentials(url, p["api_key"], f"profile {name}", None, p.get("ca_bundle"))
     elif data["default"] and data["default"] in data["profiles"]:
         p = data["profiles"][data["default"]]
-        return Credentials(p["url"], api_key or p["api_key"], f"profile {data['default']}")
+        return Credentials(
+            p["url"], api_key or p["api_key"], f"profile {data['default']}", None, p.get("ca_bundle")
+        )
     # Inside a Galaxy Jupyter interactive tool.
     if env.get("API_KEY") and pairs:
         return Credentials(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 @arg("--profile", metavar="NAME", help="use this saved profile")
 @arg("--key-env", metavar="VAR", help="read the API key from this environment variable")
 @arg("--history", metavar="HISTORY", help="make this history (name or id) the current one")
+@arg("--ca-bundle", metavar="PATH", help="verify the server's certificate with this CA bundle (PEM)")
 def connect(m: GalaxyMagics, args: Any, cell: str | None) -> None:
     from ...client import Galaxy
     from ...urls import base_url
@@ -38,8 +39,9 @@ def connect(m: GalaxyMagics, args: Any, cell: str | None) -> None:
                 "--key-env out to be asked for the key."
             )
     profile = args.profile or (m.profile if not (args.url or key) else "") or None
+    verify = _ca_bundle(args.ca_bundle)
     try:
-        gi = Galaxy(args.url, api_key=key, profile=profile, timeout=m.timeout)
+        gi = Galaxy(args.url, api_key=key, profile=profile, timeout=m.timeout, verify=verify)
     except BadInputError:
         raise
     except GalaxyError as exc:
@@ -54,8 +56,21 @@ def connect(m: GalaxyMagics, args: Any, cell: str | None) -> None:
         ).strip()
         if not key:
             raise UsageError("No API key given; still not connected.") from None
-        gi = Galaxy(args.url, api_key=key, timeout=m.timeout)
+        gi = Galaxy(args.url, api_key=key, timeout=m.timeout, verify=verify)
     _finish(m, gi, args.history)
+
+
+def _ca_bundle(path: str | None) -> bool | str:
+    """``--ca-bundle PATH`` as ``verify=``: the file's absolute path, or True (the default trust)."""
+    if not path:
+        return True
+    bundle = os.path.abspath(os.path.expanduser(path))
+    if not os.path.isfile(bundle):
+        raise UsageError(
+            f"--ca-bundle {path}: no such file; give the PEM file of the CA that signed the server's "
+            "certificate (ask the server's admin for it)."
+        )
+    return bundle
 
 
 @command(
