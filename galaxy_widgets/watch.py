@@ -55,8 +55,9 @@ UPLOADING, FETCHING, INVOKING, INVOKED, DONE, SET_ASIDE = (
     "set-aside",
 )
 IN_PROGRESS = frozenset({UPLOADING, FETCHING, INVOKING})
-#: After a crash or timeout with a request maybe in flight, wait this long for its result to show
-#: up in the history before concluding it never arrived and sending it again.
+#: After a crash or timeout with a request maybe in flight, the watcher only ever LOOKS for what it
+#: would have made; after this long without finding it, it asks a person (``--resend RUN``) instead
+#: of sending it again on its own: a run is never launched twice.
 IN_FLIGHT_GRACE = 120.0
 Log = Callable[[str], None]
 
@@ -127,6 +128,32 @@ class Ledger:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
+
+    def resend(self, run: str) -> list[str]:
+        """Clear the marks of requests sent but never confirmed, so the next scan sends them again.
+
+        Only for what a person checked is NOT in Galaxy (the watcher itself never resends).
+        Returns what will be sent again.
+        """
+        entry = self.runs.get(run)
+        if entry is None:
+            raise WatchError(f"No run {run!r} in {self.path}; `--status` lists them.")
+        cleared = []
+        for name, coll in (entry.get("collections") or {}).items():
+            if coll.get("fetch_sent") and not coll.get("collection_id"):
+                coll.pop("fetch_sent")
+                cleared.append(f"the request creating collection {name!r}")
+            elif coll.get("invoke_sent") and not coll.get("invocation_id"):
+                coll.pop("invoke_sent")
+                cleared.append(f"the invocation on {name!r}")
+        if not cleared:
+            raise WatchError(
+                f"Run {run!r} has no request waiting for confirmation (state {entry.get('status')!r}); "
+                "nothing to resend."
+            )
+        entry["error"] = ""
+        self.save()
+        return cleared
 
     def forget(self, run: str) -> None:
         if self.runs.pop(run, None) is not None:
@@ -376,7 +403,8 @@ class Watcher:
         try:
             self._advance(run_dir, entry)
         except _Later as wait:
-            self.log(f"{run}: {wait}")
+            if str(wait):
+                self.log(f"{run}: {wait}")
         except (GalaxyConnectionError, ServerError):
             raise
         except TusSessionGone as exc:
@@ -437,9 +465,9 @@ class Watcher:
                 coll["collection_id"] = found
                 self._record(entry)
                 self.log(f"{entry['run']}: found collection {name!r} made by an earlier request.")
+                self._warned.discard(entry["run"])
                 return
-            if time.time() - coll["fetch_sent"] < IN_FLIGHT_GRACE:
-                raise _Later(f"waiting for the earlier upload request of {name!r} to show up in the history")
+            self._unconfirmed(entry, coll["fetch_sent"], f"the request creating collection {name!r}")
         grouped = _absolute(coll["elements"], run_dir)
         sessions = {str(run_dir / rel): info["session"] for rel, info in entry["files"].items()}
         elements, files = file_elements(grouped, sessions, ext=self.ext)
@@ -454,6 +482,28 @@ class Watcher:
         )
         coll["collection_id"] = result.collection.id
         self._record(entry)
+
+    def _unconfirmed(self, entry: dict[str, Any], sent: float, what: str) -> None:
+        """A request was sent but what it makes is not in Galaxy (yet): look again later, never resend.
+
+        After ``IN_FLIGHT_GRACE`` the entry says so (``--status``) and the log asks a person once;
+        ``galaxy-widgets watch DIR --resend RUN`` clears the mark so that the next scan sends it.
+        """
+        run = entry["run"]
+        if time.time() - sent < IN_FLIGHT_GRACE:
+            raise _Later(f"waiting for {what} (sent earlier) to show up in history {entry['history_id']}")
+        error = (
+            f"{what} was sent at {datetime.fromtimestamp(sent, timezone.utc):%Y-%m-%d %H:%M:%S} UTC but "
+            f"nothing it makes is in history {entry['history_id']}; it is never sent twice on its own: "
+            f"check that history, then run `galaxy-widgets watch {self.directory} --resend {run}` to send "
+            "it once more"
+        )
+        if entry.get("error") != error:
+            self._record(entry, error=error)
+        if run not in self._warned:
+            self._warned.add(run)
+            raise _Later(f"needs a person: {error}.")
+        raise _Later("")  # still looking; said once already
 
     def _find_collection(self, history_id: str, name: str) -> str:
         items = self.gi.get(
@@ -475,9 +525,11 @@ class Watcher:
                 coll["invocation_id"] = found
                 self._record(entry)
                 self.log(f"{entry['run']}: found invocation {found} made by an earlier request.")
+                self._warned.discard(entry["run"])
                 return
-            if time.time() - coll["invoke_sent"] < IN_FLIGHT_GRACE:
-                raise _Later(f"waiting for the earlier invocation of {name!r} to show up")
+            self._unconfirmed(
+                entry, coll["invoke_sent"], f"the invocation of {self.workflow.name!r} on {name!r}"
+            )
         coll["invoke_sent"] = time.time()
         self._record(entry, status=INVOKING)
         inv = self.gi.workflows.invoke(
@@ -663,7 +715,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("directory", type=_folder, metavar="DIR", help="the folder the sequencer writes runs into")
     p.add_argument("--status", action="store_true", help="print the ledger as a table and exit")
-    p.add_argument("--workflow", "-w", help="workflow name or id (required unless --status)")
+    p.add_argument(
+        "--resend",
+        metavar="RUN",
+        help="send again RUN's request that never showed up in Galaxy (check first), then exit",
+    )
+    p.add_argument("--workflow", "-w", help="workflow name or id (required unless --status or --resend)")
     p.add_argument(
         "--input-label", default=None, help="the workflow's collection input (default: its only one)"
     )
@@ -742,6 +799,13 @@ def _main(args: argparse.Namespace) -> int:
     if args.status:
         ledger = Ledger(args.directory / LEDGER_NAME)
         print(ledger.table() if ledger.runs else f"No runs in {ledger.path} yet.")
+        return 0
+    if args.resend:
+        ledger = Ledger(args.directory / LEDGER_NAME)
+        with ledger.locked():  # a running watcher would overwrite the change: refused while it runs
+            ledger = Ledger(ledger.path)
+            for what in ledger.resend(args.resend):
+                print(f"{args.resend}: {what} will be sent again by the next watcher scan.")
         return 0
     if not args.workflow:
         raise WatchError("Say which workflow to run with --workflow NAME_OR_ID (or use --status).")

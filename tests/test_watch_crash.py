@@ -283,3 +283,71 @@ def test_upload_request_timeout_keeps_the_run_and_sends_nothing_again(
     assert any("found collection" in line for line in logs)
     files = {p.relative_to(run).as_posix(): p for p in run.rglob("*.fastq.gz")}
     assert_launched_once(gi, ledger(tmp_path)[run.name], files)
+
+
+def test_a_request_that_never_arrived_is_not_resent_without_a_person(
+    gi, galaxy_server, pairs_workflow, tmp_path, monkeypatch
+) -> None:
+    """The upload request is lost on the way (Galaxy never saw it). The watcher only looks for what
+    it would have made, asks a person once, and sends it again only after ``--resend RUN``."""
+    import galaxy_widgets.watch as watch_module
+    from galaxy_widgets.errors import GalaxyConnectionError
+
+    monkeypatch.setattr(watch_module, "IN_FLIGHT_GRACE", 0.0)
+    run = make_run(tmp_path, f"run-lost-{uuid.uuid4().hex[:6]}")
+    logs: list[str] = []
+    watcher = Watcher(gi, tmp_path, pairs_workflow, ext="fastqsanger.gz", retry_delay=0.1, log=logs.append)
+    real_fetch = gi.uploads.fetch
+    sent: list[str] = []
+
+    def lost(history_id, *args, **kwargs):
+        sent.append(history_id)
+        raise GalaxyConnectionError("Connection reset by peer (simulated: the request never arrived)")
+
+    monkeypatch.setattr(gi.uploads, "fetch", lost)
+    assert watcher.scan() == []
+    assert len(sent) == 1
+    entry = ledger(tmp_path)[run.name]
+    assert entry["status"] == "fetching"
+    history_id = entry["history_id"]
+
+    for _ in range(3):  # later scans only look: nothing is sent, the person is asked once
+        time.sleep(0.15)
+        assert watcher.scan() == []
+    assert len(sent) == 1
+    asked = [line for line in logs if "needs a person" in line]
+    assert len(asked) == 1, logs
+    assert f"--resend {run.name}" in asked[0] and history_id in asked[0]
+    status = subprocess.run(
+        [sys.executable, "-m", "galaxy_widgets.cli", "watch", str(tmp_path), "--status"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "never sent twice on its own" in status
+    assert [
+        c for c in history_items(gi, history_id) if c["history_content_type"] == "dataset_collection"
+    ] == []
+
+    # A person checked the history (empty) and asks for it once more; a running watcher refuses that.
+    def resend() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "galaxy_widgets.cli", "watch", str(tmp_path), "--resend", run.name],
+            capture_output=True,
+            text=True,
+        )
+
+    with watcher.ledger.locked():
+        refused = resend()
+    assert refused.returncode != 0 and "Another watcher" in refused.stderr
+    done = resend()
+    assert done.returncode == 0, done.stderr
+    assert f"collection '{run.name}'" in done.stdout or "will be sent again" in done.stdout
+
+    monkeypatch.setattr(gi.uploads, "fetch", real_fetch)
+    watcher = Watcher(gi, tmp_path, pairs_workflow, ext="fastqsanger.gz", log=logs.append)
+    [launched] = watcher.scan()
+    assert launched.status == "invoked"
+    files = {p.relative_to(run).as_posix(): p for p in run.rglob("*.fastq.gz")}
+    assert_launched_once(gi, ledger(tmp_path)[run.name], files)
+    assert resend().returncode != 0  # nothing left to resend
