@@ -11,6 +11,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,6 +80,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
+        elif kind == "slow":  # ("slow", seconds, status, body): answer JSON after a pause
+            time.sleep(action[1])
+            self._send(action[2], json.dumps(action[3]).encode(), "application/json")
         elif kind == "redirect":
             self._send(action[1], b"", "text/plain", {"Location": action[2]})
         elif kind == "html":

@@ -3,9 +3,13 @@ provenance)."""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
+from IPython.core.error import UsageError
+
+from tests.scripted import scripted
 
 TEXT = "zeta\nalpha\nmu\n"
 
@@ -29,10 +33,33 @@ def _files(folder):
     return [p for p in folder.rglob("*") if p.is_file()]
 
 
-def test_get_downloads_again_after_rename(ip, gi, galaxy_server, own_history, tmp_path):
-    ds = gi.uploads.paste(own_history.id, TEXT, name="magic-cache.txt", ext="txt", wait=True)
+@pytest.fixture(scope="module")
+def three(gi, own_history):
+    """Three small text datasets, hids 1-3, in the module's history."""
+    up = gi.uploads.texts(own_history.id, {f"pg{i}.txt": f"line {i}\n" for i in (1, 2, 3)}, ext="txt")
+    return sorted(gi.uploads.wait(up).datasets, key=lambda d: d.hid)
+
+
+@pytest.fixture(autouse=True)
+def _defaults_after(magics):
+    """What a test sets with %config never reaches the next test (in any module)."""
+    yield
+    for name, trait in magics.traits(config=True).items():
+        setattr(magics, name, trait.default())
+    magics.set_connection(None)
+
+
+@pytest.fixture
+def on_own(ip, galaxy_server, own_history):
+    """Connected, on this module's history."""
     ip.run_cell("%galaxy connect")
     ip.run_cell(f"%galaxy use {own_history.id}")
+    return ip
+
+
+def test_get_downloads_again_after_rename(on_own, gi, own_history, tmp_path):
+    ip = on_own
+    ds = gi.uploads.paste(own_history.id, TEXT, name="magic-cache.txt", ext="txt", wait=True)
     ip.run_cell(f"%config GalaxyMagics.cache_dir = {str(tmp_path)!r}")
     assert ip.run(f"%galaxy get {ds.hid}") == TEXT
     (cached,) = _files(tmp_path)  # cache_dir took effect: the file landed there
@@ -42,3 +69,100 @@ def test_get_downloads_again_after_rename(ip, gi, galaxy_server, own_history, tm
     assert ip.run(f"%galaxy get {ds.hid}") == TEXT
     assert not cached.exists()
     assert len(_files(tmp_path)) == 1
+
+
+# ---------------------------------------------------------------- %config takes effect (item 4)
+def _job_polls(magics):
+    """Record when the magics' client asks Galaxy about jobs (the wait engine's polls)."""
+    seen: list[float] = []
+
+    def hook(resp, *args, **kwargs):
+        if resp.request.method == "GET" and "/api/jobs" in resp.request.url:
+            seen.append(time.monotonic())
+
+    magics.gi.session.hooks["response"].append(hook)
+    return seen
+
+
+def _timed_out_tool_run(ip, magics, dataset, capsys):
+    """Run gw_sleep (20 s) on ``dataset`` under a 3 s wait_timeout: the wait must give up."""
+    polls = _job_polls(magics)
+    capsys.readouterr()
+    started = time.monotonic()
+    try:
+        with pytest.raises(UsageError, match="not finished after 3 s") as err:
+            ip.run_cell(f"%galaxy tool gw_sleep input1={dataset.id} seconds=20")
+    finally:
+        magics.gi.session.hooks["response"].pop()
+    waited = time.monotonic() - started
+    return polls, waited, capsys.readouterr().out, str(err.value)
+
+
+@pytest.fixture
+def sleepers(gi, own_history):
+    """Cancels the gw_sleep jobs a test leaves running (they would hold a job slot for 20 s)."""
+    yield
+    for job in gi.jobs.list(own_history.id):
+        if job.tool_id == "gw_sleep" and job.state in ("new", "queued", "running"):
+            gi.delete(f"jobs/{job.id}")
+
+
+def test_wait_timeout_poll_interval_and_progress_take_effect(on_own, magics, three, capsys, sleepers):
+    ip = on_own
+    ip.run_cell("%config GalaxyMagics.wait_timeout = 3.0")
+    ip.run_cell("%config GalaxyMagics.poll_interval = 0.25")
+    fast, waited, shown, message = _timed_out_tool_run(ip, magics, three[0], capsys)
+    assert "wait_timeout" in message
+    assert waited < 15, f"gave up after {waited:.1f} s, not after about 3 s"  # the job sleeps 20 s
+    assert "job" in shown, f"no progress line while waiting: {shown!r}"
+
+    ip.run_cell("%config GalaxyMagics.poll_interval = 2.0")
+    ip.run_cell("%config GalaxyMagics.progress = False")
+    slow, _, quiet, _ = _timed_out_tool_run(ip, magics, three[1], capsys)
+    # over the same 3 s a 0.25 s interval polls about 12 times; a 2 s one (the engine starts at
+    # 1 s and backs off to the interval) about 3 times
+    assert len(fast) >= 8, fast
+    assert len(slow) <= 5, slow
+    assert len(fast) >= 2 * len(slow), (fast, slow)
+    gaps = [b - a for a, b in itertools.pairwise(fast)]
+    assert max(gaps[2:]) < 1.0, gaps  # once backed off, polls come every ~0.25 s, not every 3 s
+    assert quiet.strip() == "", f"progress=False still printed: {quiet!r}"
+
+
+def test_page_size_sets_rows_of_ls(on_own, three):
+    ip = on_own
+    ip.run_cell("%config GalaxyMagics.page_size = 2")
+    table = ip.run("%galaxy ls name:pg")
+    assert [r[1] for r in table.rows] == ["pg3.txt", "pg2.txt"]
+    assert table.total == 3
+    ip.run_cell("%config GalaxyMagics.page_size = 1")
+    assert [r[1] for r in ip.run("%galaxy ls name:pg").rows] == ["pg3.txt"]
+
+
+def test_max_bytes_refuses_a_bigger_get(on_own, three, tmp_path):
+    ip = on_own
+    ip.run_cell(f"%config GalaxyMagics.cache_dir = {str(tmp_path)!r}")
+    ip.run_cell("%config GalaxyMagics.max_bytes = 4")  # "line 1\n" is 7 bytes
+    with pytest.raises(UsageError, match="limit of 4"):
+        ip.run_cell(f"%galaxy get {three[0].hid}")
+    assert _files(tmp_path) == []  # refused before any download
+    ip.run_cell("%config GalaxyMagics.max_bytes = 7")
+    assert ip.run(f"%galaxy get {three[0].hid}") == "line 1\n"
+    (landed,) = _files(tmp_path)  # cache_dir: the file lands there
+    assert landed.read_text() == "line 1\n"
+
+
+def test_timeout_is_the_http_timeout_of_each_request(ip, magics):
+    """A server that answers after 2 s: a 0.5 s timeout gives up, a 5 s one gets the answer."""
+    from galaxy_widgets import Galaxy
+
+    ip.run_cell("%config GalaxyMagics.timeout = 0.5")
+    with scripted(("slow", 2.0, 200, {"late": True})) as srv:
+        magics.set_connection(Galaxy(srv.url, api_key="f00dfeedf00dfeedf00dfeedf00dfeed", retries=0))
+        started = time.monotonic()
+        with pytest.raises(UsageError, match="no answer"):
+            ip.run_cell("%galaxy api GET version")
+        assert time.monotonic() - started < 1.8  # gave up before the answer came
+        ip.run_cell("%config GalaxyMagics.timeout = 5")  # reaches the connected client too
+        assert ip.run("%galaxy api GET version") == {"late": True}
+    assert len(srv.seen) == 2  # retries=0: one request each
