@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InvocationFailedError
-from ..records import Collection, Dataset, Invocation
+from ..errors import GalaxyAPIError, GalaxyError, InvocationFailedError
+from ..records import Collection, Dataset, History, InputLabelError, Invocation, Workflow
 from ..states import (
     ERROR_JOB_STATES,
     FAILED_INVOCATION_STATES,
@@ -58,6 +58,22 @@ class InvocationProgress:
         return f"{self.invocation.state}: {counts_text(self.states)} ({self.elapsed:.0f} s)"
 
 
+#: The Galaxy release that added ``GET /api/invocations/{id}/request`` (what rerun reads).
+REQUEST_API_VERSION = "24.2"
+
+
+class NothingToCancelError(GalaxyError):
+    """The invocation is already over (finished, failed or cancelled): there is nothing to stop."""
+
+    def __init__(self, message: str, invocation: Invocation) -> None:
+        super().__init__(message)
+        self.invocation = invocation
+
+
+class ServerTooOldError(GalaxyError):
+    """The server lacks an API route this needs; the message names the Galaxy release that has it."""
+
+
 class Invocations(Resource):
     def show(self, invocation_id: str) -> Invocation:
         return Invocation.from_api(
@@ -80,8 +96,111 @@ class Invocations(Resource):
         )
 
     def cancel(self, invocation_id: str) -> Invocation:
+        """Stop a running invocation: Galaxy stops scheduling it and deletes its unfinished jobs.
+
+        Returns the invocation (state ``cancelling``, soon ``cancelled``). An invocation that is
+        already over is left alone (Galaxy would mark even a finished run cancelled): that raises
+        NothingToCancelError, which says its state.
+        """
+        snap = self.progress(invocation_id)
+        inv = snap.invocation
+        if snap.done:
+            cancelled = inv.state in ("cancelled", "cancelling")
+            over = "was cancelled" if cancelled else f"is over ({snap.summary()})"
+            raise NothingToCancelError(
+                f"Invocation {inv.id} {over}: nothing to cancel. Rerun it with "
+                f"gi.invocations.rerun({inv.id!r}) or `%galaxy rerun {inv.id}`.",
+                inv,
+            )
         return Invocation.from_api(
             self._gi.delete(f"invocations/{invocation_id}", what=f"Invocation {invocation_id}")
+        )
+
+    def request(self, invocation_id: str) -> dict[str, Any]:
+        """What Galaxy was asked to run (``GET /api/invocations/{id}/request``, Galaxy >= 24.2).
+
+        ``{"workflow_id": <the workflow version>, "instance": True, "history_id", "inputs": {label:
+        {"src", "id"} or value}, "inputs_by": "name", "use_cached_job", "parameters" (step
+        parameters by step index), "replacement_params", "resource_params", ...}``. On an older
+        server this raises ServerTooOldError naming the release needed.
+        """
+        what = f"Invocation {invocation_id}"
+        try:
+            return self._gi.get(f"invocations/{invocation_id}/request", what=what)
+        except GalaxyAPIError as exc:
+            if exc.status not in (404, 501):
+                raise
+            if exc.status == 404:
+                self.show(invocation_id)  # a wrong id raises its own NotFoundError here
+            version = self._server_version()
+            raise ServerTooOldError(
+                f"Rerunning needs Galaxy {REQUEST_API_VERSION} or newer "
+                "(GET /api/invocations/{id}/request); "
+                f"this server{f' is Galaxy {version}' if version else ' does not have it'} "
+                f"(HTTP {exc.status}). Ask its admin to upgrade, or run the workflow again with "
+                "gi.workflows.invoke."
+            ) from None
+
+    def _server_version(self) -> str:
+        try:
+            v = self._gi.version()
+        except GalaxyError:
+            return ""
+        return ".".join(str(v[k]) for k in ("version_major", "version_minor") if v.get(k))
+
+    def rerun(
+        self,
+        invocation_id: str | Invocation,
+        replace: dict[str, Any] | None = None,
+        *,
+        use_cached_job: bool = False,
+        history: str | History | None = None,
+        new_history_name: str | None = None,
+    ) -> Invocation:
+        """Invoke the same workflow version again with the same inputs, step parameters and
+        settings (from :meth:`request`), except the inputs named in ``replace`` (by label:
+        Datasets, Collections, ``{"src", "id"}``, ids, or parameter values, as for
+        ``gi.workflows.invoke``). The run goes into the original's history unless ``history`` or
+        ``new_history_name`` says otherwise. POSTed once, never retried.
+        """
+        inv_id = invocation_id.id if isinstance(invocation_id, Invocation) else invocation_id
+        req = self.request(inv_id)
+        instance = req["workflow_id"] if req.get("instance", True) else None
+        wf = Workflow.from_api(
+            self._gi.get(f"workflows/{req['workflow_id']}", params={"instance": bool(instance)})
+        )
+        inputs: dict[str, Any] = {}
+        by_index = {str(i.index): i for i in wf.inputs}
+        for key, value in (req.get("inputs") or {}).items():
+            try:
+                inp = wf.input(key)
+            except InputLabelError:
+                if key not in by_index:  # unlabelled inputs come by step index
+                    raise
+                inp = by_index[key]
+            inputs[inp.label] = value
+        for label, value in (replace or {}).items():
+            inputs[wf.input(label).label] = value
+        extra = {
+            k: req[k]
+            for k in (
+                "replacement_params",
+                "resource_params",
+                "preferred_object_store_id",
+                "preferred_intermediate_object_store_id",
+                "preferred_outputs_object_store_id",
+            )
+            if req.get(k)
+        }
+        return self._gi.workflows.invoke(
+            wf,
+            inputs,
+            params=req.get("parameters") or None,
+            history=history if history is not None or new_history_name else req["history_id"],
+            new_history_name=new_history_name,
+            use_cached_job=use_cached_job,
+            instance_id=instance,
+            extra=extra,
         )
 
     def progress(self, invocation_id: str, started: float | None = None) -> InvocationProgress:

@@ -378,6 +378,8 @@ class Workflows(Resource):
         new_history_name: str | None = None,
         use_cached_job: bool = False,
         allow_tool_state_corrections: bool = True,
+        instance_id: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Invocation:
         """Invoke a workflow with inputs by label.
 
@@ -387,6 +389,9 @@ class Workflows(Resource):
         POSTed once and never retried, so a flaky network cannot launch it twice.
         ``allow_tool_state_corrections`` (on, as in the web UI's run form) lets a step whose saved
         state lacks a parameter use the tool's default instead of refusing with "upgrade messages".
+        ``instance_id`` runs that exact version of the workflow (an invocation's ``workflow_id``)
+        rather than the latest; ``extra`` adds fields to Galaxy's request as they are (a rerun
+        carries over the original's ``replacement_params``, ``resource_params``, object stores).
         """
         wf = self.get(workflow)
         if wf.missing_tools:
@@ -423,7 +428,11 @@ class Workflows(Resource):
             body["history_id"] = self._gi.history_id
         else:
             raise GalaxyError("Say where the run goes: history=... or new_history_name=....")
-        data = self._gi.post(f"workflows/{wf.id}/invocations", json=body, what=f"Invoke {wf.name!r}")
+        body.update(extra or {})
+        if instance_id:
+            body["instance"] = True
+        path = f"workflows/{instance_id or wf.id}/invocations"
+        data = self._gi.post(path, json=body, what=f"Invoke {wf.name!r}")
         if isinstance(data, list):
             data = data[0]
         return Invocation.from_api(data)
