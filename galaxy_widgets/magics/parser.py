@@ -89,6 +89,7 @@ ORDER = (
     "run",
     "wait",
     "browse",
+    "panel",
     "pick",
     "launch",
     "monitor",

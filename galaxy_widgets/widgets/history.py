@@ -14,6 +14,7 @@ from .models import HistoryModel
 
 if TYPE_CHECKING:
     from ..client import Galaxy
+    from .sidebar import SidePanel
 
 #: Keys asked of the contents API: what a row shows, and no more.
 ROW_KEYS = (
@@ -131,6 +132,13 @@ class HistoryBrowser(Facade):
     def refresh(self) -> None:
         self._load_histories()
         self._load_page()
+
+    def show_in_sidebar(self, title: str = "Galaxy") -> SidePanel:
+        """Move this browser into JupyterLab's right-hand side panel, following ``gi.history_id`` and
+        refreshing while work runs; inline with a one-line note where there is no side panel."""
+        from .sidebar import open_panel
+
+        return open_panel(self, title=title)
 
     def _pollers(self) -> list[Poller]:
         return [self._poller]

@@ -35,6 +35,24 @@ def browse(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
 
 
 @command(
+    "panel",
+    "open the history browser in JupyterLab's right-hand side panel; it follows `use` and refreshes itself",
+    example="%galaxy panel",
+)
+@arg("history", nargs="*", help="history name or id to show first (default: the current one)")
+@arg("--filter", default="", help="filter text, as for `ls`")
+@out_arg()
+def panel(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
+    from ...widgets import HistoryBrowser
+    from ...widgets.sidebar import open_panel
+
+    gi = m.require_gi()
+    history = " ".join(args.history) or m.history_id
+    browser = HistoryBrowser(gi, history, filter=args.filter)
+    return m.deliver(open_panel(browser, follow=lambda: (m.gi, m.history_id)), args.out)
+
+
+@command(
     "pick",
     "open a dataset picker; VAR.value is what is ticked, VAR.get() loads it",
     example="%galaxy pick --ext tabular -o picker",
