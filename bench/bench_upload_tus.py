@@ -1,6 +1,6 @@
 """TUS upload of a big file (1 GB): galaxy-widgets vs BioBlend ``upload_file`` vs one raw PATCH.
 
-    source /tmp/gw-dev/env.sh && python bench/bench_upload_tus.py [--size-mb 1000] [--repeats 2]
+    python bench/bench_upload_tus.py [--size-mb 1000] [--repeats 2]   (or: bench/run.py --only upload_tus)
 
 Rows (each client in a fresh process, so peak RSS is its own):
 
@@ -143,7 +143,7 @@ def make_file(path: Path, size: int) -> Path:
     return path
 
 
-def run(url: str, api_key: str, size_mb: int, repeats: int, sweep: list[int]) -> list[Row]:
+def measure_all(url: str, api_key: str, size_mb: int, repeats: int, sweep: list[int]) -> list[Row]:
     from galaxy_widgets import Galaxy
     from galaxy_widgets.api.uploads import TUS_CHUNK
 
@@ -204,6 +204,13 @@ def run(url: str, api_key: str, size_mb: int, repeats: int, sweep: list[int]) ->
     return rows
 
 
+def run(ctx: Any) -> list[Row]:
+    """The bench/run.py entry: 1 GB twice (quick: 200 MB once), chunk sweep 32/64/128 MiB (quick: none)."""
+    if ctx.quick:
+        return measure_all(ctx.url, ctx.api_key, 200, 1, [])
+    return measure_all(ctx.url, ctx.api_key, 1000, 2, [32, 64, 128])
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--worker"]:
         print(json.dumps(task(*sys.argv[2:5])))
@@ -219,7 +226,7 @@ def main() -> None:
     if not args.url or not key:
         sys.exit(f"Need --url (or GALAXY_TEST_URL) and the key in ${args.api_key_env}.")
     sweep = [int(x) for x in args.sweep.split(",") if x.strip()]
-    print(table(run(args.url.rstrip("/"), key, args.size_mb, args.repeats, sweep)))
+    print(table(measure_all(args.url.rstrip("/"), key, args.size_mb, args.repeats, sweep)))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import bench_import
 import bench_latency
 import bench_listing
 import bench_upload
+import bench_upload_tus
 from common import Ctx, Row, say, table
 
 #: Run order: upload and batch go last, since the jobs they start keep the server busy.
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "listing": bench_listing,
     "download": bench_download,
     "upload": bench_upload,
+    "upload_tus": bench_upload_tus,  # 1 GB by TUS vs BioBlend and one raw PATCH; resume at 50%
     "batch": bench_batch,
     "latency": bench_latency,  # starts two local Galaxies of its own, one after the other (~4 min)
 }
