@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 from datetime import datetime, timezone
 
 from ..records import Collection, Dataset, History, nice_size
 
-__all__ = ["epoch", "history_row", "item_label", "item_row", "nice_size", "strip_html"]
+__all__ = ["epoch", "history_row", "item_label", "item_row", "nice_size", "strip_html", "variable_name"]
 
 
 def epoch(iso: str | None) -> float:
@@ -82,3 +83,12 @@ def strip_html(text: str) -> str:
     text = re.sub(r"</t[dh]>\s*<t[dh][^>]*>", "\t", text)
     text = re.sub(r"</tr>", "\n", text)
     return re.sub(r"<[^>]+>", "", text).strip()
+
+
+def variable_name(label: str, default: str = "output", prefix: str = "out_") -> str:
+    """``label`` made a Python identifier: other characters become ``_``; ``prefix`` before a digit
+    or a keyword; ``default`` when nothing is left."""
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in label).strip("_") or default
+    if not name.isidentifier() or name[0].isdigit() or keyword.iskeyword(name):
+        name = f"{prefix}{name}"
+    return name if name.isidentifier() else default

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shlex
 import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GalaxyError
 from ..filters import FilterSyntaxError, parse_filter_text
 from ..records import TERMINAL_DATASET_STATES, Collection, Dataset, History
 from ._facade import Facade, Poller, widget_closed
-from ._format import history_row, item_label, item_row, nice_size, strip_html
+from ._format import history_row, item_label, item_row, nice_size, strip_html, variable_name
+from .dropzone import DEFAULT_MAX_UPLOAD, Dropzone
 from .models import HistoryModel
 
 if TYPE_CHECKING:
@@ -40,6 +44,20 @@ SELECT_ALL_LIMIT = 5000
 PREVIEW_LINES = 12
 POLL_SECONDS = 3.0
 _KINDS = {"any": None, "dataset": "dataset", "collection": "dataset_collection"}
+
+
+def load_code(item: Dataset | Collection, shown_history: str, current_history: str | None) -> str:
+    """The code a row carries when dragged into a cell: ``table = %galaxy get #12`` (``name:...``
+    without a hid). When the row's history is not the current one, a ``%galaxy use`` line comes
+    first, so the hid never resolves in another history."""
+    var = variable_name(item.name.rsplit(".", 1)[0] if "." in item.name[1:] else item.name, "data", "data_")
+    if item.hid is not None:
+        spec = f"#{item.hid}"
+    else:
+        # the magic line is split like a shell line and IPython expands $name and {expr} in it
+        spec = shlex.quote(f"name:{item.name}").replace("$", "$$").replace("{", "{{").replace("}", "}}")
+    code = f"{var} = %galaxy get {spec}"
+    return code if shown_history == current_history else f"%galaxy use {shown_history}\n{code}"
 
 
 def _running(row: dict) -> bool:
@@ -75,6 +93,7 @@ class HistoryBrowser(Facade):
         title: str | None = None,
         subtitle: str = "",
         poll_interval: float = POLL_SECONDS,
+        max_upload: int = DEFAULT_MAX_UPLOAD,
     ) -> None:
         if kind not in _KINDS:
             raise TypeError(f"kind must be one of {', '.join(_KINDS)}, not {kind!r}.")
@@ -94,6 +113,7 @@ class HistoryBrowser(Facade):
             page_size=max(1, page_size),
         )
         self._poller = Poller(self._poll, poll_interval, self._poll_error, name="galaxy-widgets history poll")
+        self.dropzone = Dropzone(self.widget, self._upload_dropped, max_upload)
         w = self.widget
         w.observe(self._on_search, "history_search")
         w.observe(self._on_history, "history_id")
@@ -142,6 +162,10 @@ class HistoryBrowser(Facade):
 
     def _pollers(self) -> list[Poller]:
         return [self._poller]
+
+    def close(self) -> None:
+        self.dropzone.close()
+        super().close()
 
     def __repr__(self) -> str:
         w = self.widget
@@ -214,7 +238,8 @@ class HistoryBrowser(Facade):
                 return False
             for item in page.items:
                 self._records[item.id] = item
-            rows = [item_row(i) for i in page.items]
+            current = self.gi.history_id
+            rows = [{**item_row(i), "code": load_code(i, w.history_id, current)} for i in page.items]
             with w.hold_sync():
                 w.rows = rows
                 w.total = page.total
@@ -304,6 +329,8 @@ class HistoryBrowser(Facade):
         self._summarize()
 
     def _on_msg(self, widget: Any, content: dict, buffers: Any) -> None:
+        if self.dropzone.handle(content, buffers or []):
+            return
         action = content.get("action")
         if action == "show":
             self.show(str(content.get("id", "")))
@@ -313,6 +340,16 @@ class HistoryBrowser(Facade):
             self.select_all()
         elif action == "refresh":
             self.refresh()
+
+    def _upload_dropped(
+        self, history_id: str, paths: list[Path], names: list[str], progress: Callable[[str, int, int], None]
+    ) -> Sequence[tuple[str, Any]]:
+        """Files dropped on the browser, into the history shown when they were dropped: TUS, then
+        ONE fetch request for them all (``gi.uploads.files``). Returns ``(name, hid)`` pairs."""
+        result = self.gi.uploads.files(history_id, paths, names=names, progress=progress)
+        if history_id == self.widget.history_id:
+            self._load_page()  # the new items, running; the poller follows them
+        return [(d.name, d.hid) for d in result.datasets]
 
     # ------------------------------------------------------------------ actions
     def show(self, item_id: str) -> dict:

@@ -65,6 +65,10 @@ class HistoryModel(_Model):
     detail = t.Dict().tag(sync=True)
     loading = t.Bool(False).tag(sync=True)
     error = t.Unicode("").tag(sync=True)
+    # files dropped on the browser: one row per file (dropzone.py), the size limit, a note
+    uploads = t.List(t.Dict()).tag(sync=True)
+    max_upload_bytes = t.Int(0).tag(sync=True)
+    upload_note = t.Unicode("").tag(sync=True)
 
 
 class LauncherChooserModel(_Model):

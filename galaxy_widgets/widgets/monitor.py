@@ -11,7 +11,7 @@ from ..errors import GalaxyError, WaitTimeoutError
 from ..records import Collection, Dataset, Invocation, Workflow
 from ..states import ACTIVE_STATES, stderr_tail
 from ._facade import Facade, Poller, widget_closed
-from ._format import epoch, item_label
+from ._format import epoch, item_label, variable_name
 from .models import MonitorModel
 
 if TYPE_CHECKING:
@@ -21,11 +21,7 @@ if TYPE_CHECKING:
 POLL_SECONDS = 3.0
 
 
-def _variable_name(label: str) -> str:
-    name = "".join(c if c.isalnum() or c == "_" else "_" for c in label).strip("_") or "output"
-    if name[0].isdigit() or keyword.iskeyword(name):
-        name = f"out_{name}"
-    return name
+_variable_name = variable_name
 
 
 def _describe(value: Any) -> str:

@@ -74,6 +74,61 @@ function detailView(model, node) {
   }
 }
 
+// Files dropped on the browser go to the kernel as binary buffers, one chunk per message, each
+// acknowledged before the next is read from disk: memory stays flat in the browser, the server and
+// the kernel. The kernel decides what is accepted (size limit) and uploads the batch in one request.
+function dropUploader(model) {
+  const waiting = new Map(); // batch id -> resolve() for the kernel's next answer about it
+  const onMsg = (msg) => {
+    if (!msg || typeof msg.event !== "string" || !msg.event.startsWith("upload_")) return;
+    const resolve = waiting.get(msg.batch);
+    if (resolve) {
+      waiting.delete(msg.batch);
+      resolve(msg);
+    }
+  };
+  model.on("msg:custom", onMsg);
+  const ask = (batch, content, buffers) =>
+    new Promise((resolve) => {
+      waiting.set(batch, resolve);
+      model.send({ ...content, batch }, undefined, buffers || []);
+    });
+  async function upload(files) {
+    const batch = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    const start = await ask(batch, { action: "upload_start", files: files.map((f) => ({ name: f.name, size: f.size })) });
+    if (start.event !== "upload_accept") return;
+    for (const index of start.accepted) {
+      const file = files[index];
+      for (let offset = 0; offset < file.size; ) {
+        const chunk = await file.slice(offset, offset + start.chunk).arrayBuffer();
+        const ack = await ask(batch, { action: "upload_chunk", index, offset }, [chunk]);
+        if (ack.event !== "upload_ack") return;
+        offset = ack.received;
+      }
+    }
+  }
+  return { upload, off: () => model.off("msg:custom", onMsg) };
+}
+
+function uploadList(model, node, note) {
+  clear(node);
+  for (const u of model.get("uploads") || []) {
+    const total = Math.max(1, 2 * (u.size || 0));
+    const done = u.state === "done" ? total : (u.received || 0) + (u.sent || 0);
+    const what = u.state === "done" ? (u.hid != null ? `added as #${u.hid}` : "added")
+      : u.state === "uploading" ? "sending to Galaxy" : u.state === "refused" ? "too big: not uploaded"
+      : u.state === "error" ? u.message || "failed" : "reading";
+    node.append(
+      h(`div.gw-upload.gw-upload-${u.state}`, { dataset: { name: u.name, state: u.state } },
+        h("span.gw-upload-name", { title: u.name }, u.name),
+        h("span.gw-muted.gw-small", {}, u.size_text || ""),
+        h("progress.gw-upload-bar", { max: total, value: u.state === "refused" ? 0 : done }),
+        h("span.gw-upload-state.gw-small", {}, what)),
+    );
+  }
+  setMessage(note, model.get("upload_note"), "error");
+}
+
 function render({ model, el }) {
   injectStyle();
   const search = h("input.gw-history-search", { type: "text", placeholder: "Search histories", value: model.get("history_search") });
@@ -91,6 +146,8 @@ function render({ model, el }) {
   const selection = h("div.gw-selection");
   const detail = h("div.gw-detail.gw-hidden");
   const message = h("div.gw-msg");
+  const uploads = h("div.gw-uploads");
+  const uploadNote = h("div.gw-msg.gw-upload-note");
   const cname = h("span.gw-cname");
   const csub = h("span.gw-muted.gw-small");
   const heading = h("div.gw-heading");
@@ -104,14 +161,38 @@ function render({ model, el }) {
     h("div.gw-body", {},
       histories,
       h("div.gw-contents", {},
-        h("div.gw-contents-head", {}, cname, csub),
+        h("div.gw-contents-head", {}, cname, csub, h("span.gw-spacer"),
+          h("span.gw-drop-hint.gw-muted.gw-small", {}, "drag rows into a cell · drop files here to upload")),
         h("div.gw-toolbar", {}, filter, selectAll, extNote),
         h("table.gw-table.gw-contents-table", {}, h("thead", {}, headRow), tbody),
         h("div.gw-pager", {}, prev, next, pageInfo, h("span.gw-spacer"), selection),
         detail)),
+    uploads,
+    uploadNote,
     message,
   );
   el.append(root);
+
+  // files dragged from the desktop onto the browser: upload them into the history shown
+  const dropper = dropUploader(model);
+  const carriesFiles = (e) => Array.from(e.dataTransfer?.types || []).includes("Files");
+  root.addEventListener("dragover", (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    root.classList.add("gw-drop-target");
+  });
+  root.addEventListener("dragleave", (e) => {
+    if (!root.contains(e.relatedTarget)) root.classList.remove("gw-drop-target");
+  });
+  root.addEventListener("drop", (e) => {
+    root.classList.remove("gw-drop-target");
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const files = Array.from(e.dataTransfer.files || []);
+    if (files.length) dropper.upload(files);
+  });
 
   const sendSearch = debounce(() => setTrait(model, "history_search", search.value), 350);
   search.addEventListener("input", sendSearch);
@@ -154,6 +235,13 @@ function render({ model, el }) {
       tbody.append(
         h(`tr.gw-history-row${selected.has(row.id) ? ".gw-selected" : ""}${shown === row.id ? ".gw-shown" : ""}`,
           { dataset: { id: row.id, hid: row.hid, state: row.state, type: row.type },
+            draggable: true,
+            title: row.code ? `Drag into a cell: ${row.code}` : null,
+            ondragstart: (e) => {
+              // text/plain: JupyterLab's editor takes it as typed code, no extension needed
+              e.dataTransfer.setData("text/plain", row.code || "");
+              e.dataTransfer.effectAllowed = "copy";
+            },
             onclick: () => model.send({ action: "show", id: row.id }) },
           ...(selectable ? [h("td.gw-pick-cell", {}, box)] : []),
           h("td.gw-hid", {}, row.hid),
@@ -234,6 +322,7 @@ function render({ model, el }) {
       status();
       if (!(model.get("rows") || []).length) rows();
     }),
+    watch(model, ["uploads", "upload_note"], () => uploadList(model, uploads, uploadNote)),
     watch(model, ["filter_text"], () => {
       if (document.activeElement !== filter) filter.value = model.get("filter_text");
     }),
@@ -246,7 +335,11 @@ function render({ model, el }) {
   selectionLine();
   detailView(model, detail);
   status();
-  return () => offs.forEach((off) => off());
+  uploadList(model, uploads, uploadNote);
+  return () => {
+    offs.forEach((off) => off());
+    dropper.off();
+  };
 }
 
 export default { render };
