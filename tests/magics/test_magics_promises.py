@@ -166,3 +166,138 @@ def test_timeout_is_the_http_timeout_of_each_request(ip, magics):
         ip.run_cell("%config GalaxyMagics.timeout = 5")  # reaches the connected client too
         assert ip.run("%galaxy api GET version") == {"late": True}
     assert len(srv.seen) == 2  # retries=0: one request each
+
+
+# ---------------------------------------------------------------- provenance content (item 5)
+# Expected values come from Galaxy's own JSON, read with plain requests (not this package's records).
+def _raw(server, path, **params):
+    import requests
+
+    resp = requests.get(
+        f"{server.url}/api/{path}", headers={"x-api-key": server.api_key}, params=params, timeout=60
+    )
+    resp.raise_for_status()
+    return resp.json()
+
+
+def _raw_output(server, dataset_id):
+    """What the record should say of an output: Galaxy's id, hid and update_time for it."""
+    d = _raw(server, f"datasets/{dataset_id}")
+    return {"id": d["id"], "hid": d["hid"], "update_time": d["update_time"]}
+
+
+def _new(server, path, before, **params):
+    """The one item of ``path`` (jobs, invocations) that was not in ``before``."""
+    (item,) = [x for x in _raw(server, path, **params) if x["id"] not in before]
+    return item
+
+
+def _ids(server, path, **params):
+    return {x["id"] for x in _raw(server, path, **params)}
+
+
+def _log_row(ip):
+    """The last row of the `%galaxy log` table, as a dict of its columns."""
+    table = ip.run("%galaxy log")
+    assert table.columns == ["what", "name", "items", "history", "job/invocation", "updated", "server"]
+    return dict(zip(table.columns, table.rows[-1], strict=True))
+
+
+@pytest.fixture(scope="module")
+def prov_input(galaxy_server, own_history, three):
+    """pg1.txt as Galaxy describes it."""
+    return _raw(galaxy_server, f"datasets/{three[0].id}")
+
+
+def test_get_provenance_names_galaxy_ids_and_update_time(on_own, galaxy_server, own_history, prov_input):
+    ip = on_own
+    ip.run_cell(f"x = %galaxy get {prov_input['hid']}")
+    rec = ip.run("%galaxy log --json")[-1]
+    assert rec["what"] == "get"
+    assert rec["server"] == galaxy_server.url.rstrip("/")
+    assert rec["history_id"] == own_history.id == prov_input["history_id"]
+    assert (rec["id"], rec["hid"], rec["name"]) == (prov_input["id"], prov_input["hid"], "pg1.txt")
+    assert rec["update_time"] == prov_input["update_time"]
+    assert rec["job_id"] == prov_input["creating_job"]
+    assert _log_row(ip) == {
+        "what": "get",
+        "name": "pg1.txt",
+        "items": f"#{prov_input['hid']} ({prov_input['id']})",
+        "history": own_history.id,
+        "job/invocation": prov_input["creating_job"],
+        "updated": prov_input["update_time"],
+        "server": galaxy_server.url.rstrip("/"),
+    }
+
+
+def test_tool_provenance_names_galaxy_job_and_outputs(on_own, galaxy_server, own_history, prov_input):
+    ip = on_own
+    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+    before = _ids(galaxy_server, "jobs", history_id=own_history.id)
+    ip.run_cell(f"%galaxy tool gw_head input1=#{prov_input['hid']} lines=1")
+    rec = ip.run("%galaxy log --json")[-1]
+    job = _new(galaxy_server, "jobs", before, history_id=own_history.id)
+    out = _raw(galaxy_server, f"jobs/{job['id']}")["outputs"]["output1"]
+    expected = _raw_output(galaxy_server, out["id"])
+    assert rec["what"] == "tool" and rec["tool_id"] == "gw_head"
+    assert rec["server"] == galaxy_server.url.rstrip("/")
+    assert rec["history_id"] == own_history.id
+    assert rec["job_id"] == job["id"]
+    assert rec["outputs"] == {"output1": expected}
+    row = _log_row(ip)
+    assert (row["what"], row["name"], row["history"], row["job/invocation"]) == (
+        "tool",
+        "gw_head",
+        own_history.id,
+        job["id"],
+    )
+    assert row["items"] == f"output1=#{expected['hid']}"
+    assert row["updated"] == expected["update_time"]
+
+
+def test_run_provenance_names_galaxy_invocation_and_outputs(
+    on_own, galaxy_server, own_history, prov_input, demo_workflows
+):
+    ip = on_own
+    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+    wf = demo_workflows["sort_and_head"]
+    before = _ids(galaxy_server, "invocations", history_id=own_history.id)
+    ip.run_cell(f'%galaxy run "{wf.name}" table=#{prov_input["hid"]} lines=1')
+    rec = ip.run("%galaxy log --json")[-1]
+    inv = _new(galaxy_server, "invocations", before, history_id=own_history.id)
+    inv = _raw(galaxy_server, f"invocations/{inv['id']}")
+    expected = {k: _raw_output(galaxy_server, v["id"]) for k, v in inv["outputs"].items()}
+    assert sorted(expected) == ["sorted", "top"]
+    assert rec["what"] == "run"
+    assert rec["server"] == galaxy_server.url.rstrip("/")
+    assert rec["history_id"] == own_history.id == inv["history_id"]
+    assert rec["invocation_id"] == inv["id"]
+    assert {k: {f: v[f] for f in ("id", "hid", "update_time")} for k, v in rec["outputs"].items()} == expected
+    row = _log_row(ip)
+    assert (row["what"], row["history"], row["job/invocation"]) == ("run", own_history.id, inv["id"])
+    assert row["items"] == ", ".join(f"{k}=#{v['hid']}" for k, v in rec["outputs"].items())
+    assert row["updated"] == max(v["update_time"] for v in expected.values())
+
+
+def test_batch_provenance_names_galaxy_invocation_per_sample(
+    on_own, galaxy_server, own_history, three, demo_workflows
+):
+    ip = on_own
+    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+    wf = demo_workflows["sort_and_head"]
+    before = _ids(galaxy_server, "invocations", history_id=own_history.id)
+    ip.run_cell(f'%galaxy run "{wf.name}" --over name:pg lines=1')
+    recs = [r for r in ip.run("%galaxy log --json") if r["what"] == "batch" and r.get("sample")]
+    assert sorted(r["sample"] for r in recs) == ["pg1", "pg2", "pg3"]
+    inv = _new(galaxy_server, "invocations", before, history_id=own_history.id)
+    inv = _raw(galaxy_server, f"invocations/{inv['id']}")
+    top = _raw(galaxy_server, f"dataset_collections/{inv['output_collections']['top']['id']}")
+    by_sample = {e["element_identifier"]: e["object"]["id"] for e in top["elements"]}
+    assert sorted(by_sample) == ["pg1", "pg2", "pg3"]
+    for r in recs:
+        assert r["server"] == galaxy_server.url.rstrip("/")
+        assert r["history_id"] == own_history.id and r["invocation_id"] == inv["id"]
+        expected = _raw_output(galaxy_server, by_sample[r["sample"]])
+        assert r["outputs"]["top"] == {**expected, "type": "dataset"}
+    row = _log_row(ip)
+    assert row["what"] == "batch" and row["server"] == galaxy_server.url.rstrip("/")

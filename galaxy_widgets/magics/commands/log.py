@@ -34,10 +34,14 @@ def log(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
             ids = rec.get("invocation_id") or rec.get("job_id")
             item = ", ".join(f"{k}=#{v.get('hid')}" for k, v in (rec.get("outputs") or {}).items())
             name = rec.get("workflow") or rec.get("tool_id")
+            # the newest of its outputs' update times
+            outputs = (rec.get("outputs") or {}).values()
+            updated = max((v.get("update_time") or "" for v in outputs), default="")
         else:
             ids = rec.get("job_id")
             item = f"#{rec.get('hid')} ({rec.get('id')})"
             name = rec.get("name")
+            updated = rec.get("update_time", "")
         rows.append(
             [
                 rec.get("what"),
@@ -45,7 +49,7 @@ def log(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
                 item,
                 rec.get("history_id"),
                 ids,
-                rec.get("update_time", ""),
+                updated,
                 rec.get("server"),
             ]
         )
