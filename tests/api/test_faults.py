@@ -42,6 +42,7 @@ class Script:
     def __init__(self) -> None:
         self.actions: list[tuple] = []
         self.seen: list[tuple[str, str, dict]] = []
+        self.times: list[float] = []  # when each request arrived (time.monotonic)
 
     def next(self) -> tuple:
         return self.actions.pop(0) if len(self.actions) > 1 else self.actions[0]
@@ -58,6 +59,7 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         self.script.seen.append((self.command, self.path, dict(self.headers)))
+        self.script.times.append(time.monotonic())
         action = self.script.next()
         kind = action[0]
         if kind == "reset":  # RST instead of an answer
@@ -80,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for k, v in (action[3] if len(action) > 3 else {}).items():  # ("json", status, body, headers)
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
 
@@ -127,6 +131,32 @@ def test_post_never_retried_on_503(fake):
     with pytest.raises(ServerError):
         client(fake.url).post("workflows/abc/invocations", json={"history_id": "h"})
     assert len(fake.seen) == 1
+
+
+def test_get_waits_retry_after_on_503(fake):
+    """Galaxy (or its proxy) says when to come back: the retry waits at least that long."""
+    fake.actions = [("json", 503, {"err_msg": "busy"}, {"Retry-After": "2"}), ("json", 200, {"ok": 1})]
+    started = time.monotonic()
+    assert client(fake.url).get("version") == {"ok": 1}  # backoff_factor 0: only Retry-After waits
+    assert len(fake.times) == 2
+    assert fake.times[1] - fake.times[0] >= 1.95, fake.times
+    assert time.monotonic() - started >= 1.95
+
+
+def test_get_without_retry_after_retries_at_once(fake):
+    """The control for the test above: with no Retry-After the same retry does not wait."""
+    fake.actions = [("json", 503, {"err_msg": "busy"}), ("json", 200, {"ok": 1})]
+    assert client(fake.url).get("version") == {"ok": 1}
+    assert fake.times[1] - fake.times[0] < 1.0, fake.times
+
+
+def test_post_with_retry_after_is_not_resent(fake):
+    fake.actions = [("json", 503, {"err_msg": "busy"}, {"Retry-After": "1"}), ("json", 200, {"id": "x"})]
+    started = time.monotonic()
+    with pytest.raises(ServerError, match="busy"):
+        client(fake.url).post("workflows/abc/invocations", json={"history_id": "h"})
+    assert [m for m, _, _ in fake.seen] == ["POST"]
+    assert time.monotonic() - started < 1.0  # nor waited for a retry it will not make
 
 
 def test_post_not_resent_after_connection_reset(fake):
