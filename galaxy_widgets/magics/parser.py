@@ -88,6 +88,8 @@ ORDER = (
     "workflow import",
     "run",
     "wait",
+    "cancel",
+    "rerun",
     "browse",
     "panel",
     "pick",

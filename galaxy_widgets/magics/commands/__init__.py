@@ -1,3 +1,14 @@
 """The ``%galaxy`` subcommands, one module per group; importing this registers them in order."""
 
-from . import api, connection, data, histories, log, tools, widgets, workflow_import, workflows  # noqa: F401
+from . import (  # noqa: F401
+    api,
+    connection,
+    data,
+    histories,
+    invocations,
+    log,
+    tools,
+    widgets,
+    workflow_import,
+    workflows,
+)
