@@ -351,3 +351,56 @@ def test_a_request_that_never_arrived_is_not_resent_without_a_person(
     files = {p.relative_to(run).as_posix(): p for p in run.rglob("*.fastq.gz")}
     assert_launched_once(gi, ledger(tmp_path)[run.name], files)
     assert resend().returncode != 0  # nothing left to resend
+
+
+SHEET_PROJECTS = """[Header]
+FileFormatVersion,2
+[BCLConvert_Data]
+Lane,Sample_ID,Index,Index2,Sample_Project
+1,A,ACGT,TTTT,ProjX
+1,B,CCGT,GTTT,ProjY
+1,C,GCGT,CTTT,ProjY
+"""
+
+
+def test_by_project_one_collection_and_one_invocation_each(gi, pairs_workflow, tmp_path) -> None:
+    """--by-project: a run with two Sample_Projects gives two collections named <run>_<project>,
+    two invocations, and a result table for each, with counts written by hand."""
+    run = tmp_path / f"run-proj-{uuid.uuid4().hex[:6]}"
+    fastq = run / "Analysis" / "1" / "Data" / "fastq"
+    fastq.mkdir(parents=True)
+    for i, (sample, n) in enumerate((("A", 2), ("B", 3), ("C", 4)), 1):
+        for r in (1, 2):
+            with gzip.open(fastq / f"{sample}_S{i}_L001_R{r}_001.fastq.gz", "wb") as gz:
+                gz.write(reads(n, i))
+    with gzip.open(fastq / "Undetermined_S0_L001_R1_001.fastq.gz", "wb") as gz:
+        gz.write(reads(7, 99))
+    (run / "SampleSheet.csv").write_text(SHEET_PROJECTS)
+    (run / "CopyComplete.txt").write_text("")
+
+    watcher = Watcher(gi, tmp_path, pairs_workflow, ext="fastqsanger.gz", by_project=True, results=True)
+    [launched] = watcher.scan()
+    assert launched.status == "invoked"
+    entry = ledger(tmp_path)[run.name]
+    names = {f"{run.name}_ProjX": "ProjX", f"{run.name}_ProjY": "ProjY"}
+    assert {n: c["project"] for n, c in entry["collections"].items()} == names
+    assert "Undetermined_S0_L001_R1_001.fastq.gz" not in " ".join(entry["files"])
+    invocations = {c["invocation_id"] for c in entry["collections"].values()}
+    assert len(invocations) == 2
+    assert {i.id for i in gi.invocations.list(history_id=entry["history_id"])} == invocations
+    for name, coll in entry["collections"].items():
+        shown = gi.collections.wait(coll["collection_id"], timeout=600)
+        assert shown.name == name
+
+    deadline = time.monotonic() + 600
+    while ledger(tmp_path)[run.name]["status"] != "done" and time.monotonic() < deadline:
+        assert watcher.scan() == []
+        time.sleep(3)
+    x = pd.read_csv(tmp_path / f"{run.name}_ProjX.galaxy-results.tsv", sep="\t")
+    y = pd.read_csv(tmp_path / f"{run.name}_ProjY.galaxy-results.tsv", sep="\t")
+    # n reads of 50 bases in each mate: n pairs and 100 * n bases
+    assert x[["sample", "state", "pairs", "bases"]].values.tolist() == [["A_L001", "ok", 2, 200]]
+    assert y[["sample", "state", "pairs", "bases"]].values.tolist() == [
+        ["B_L001", "ok", 3, 300],
+        ["C_L001", "ok", 4, 400],
+    ]

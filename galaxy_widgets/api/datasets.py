@@ -186,7 +186,9 @@ class Datasets(Resource):
         tags: Sequence[str] | None = None,
         extension: str | None = None,
         visible: bool | None = None,
+        dbkey: str | None = None,
     ) -> Dataset:
+        """Change a dataset's name, tags, datatype, visibility or genome build (``dbkey``, e.g. hg38)."""
         body: dict[str, Any] = {}
         if name is not None:
             body["name"] = name
@@ -196,6 +198,8 @@ class Datasets(Resource):
             body["datatype"] = extension
         if visible is not None:
             body["visible"] = visible
+        if dbkey is not None:
+            body["genome_build"] = dbkey
         self._gi.put(f"datasets/{id_segment(dataset_id, 'dataset')}", json=body, what=f"Dataset {dataset_id}")
         return self.show(dataset_id)
 

@@ -158,20 +158,89 @@ class GalaxyMagics(Magics, Configurable):
         return self.ipython.user_ns[name]
 
     def resolve(self, spec: Any) -> Dataset | Collection:
-        """An ITEM: a variable holding a Dataset/Collection, a hid, an encoded id or ``name:...``."""
+        """An ITEM: a hid (12, #12), an encoded id, ``name:NAME``, a bare dataset name, or a variable
+        (also ``res["label"]``, ``res["reads"]["A"]``) holding a dataset, a collection or a run result.
+
+        A variable that holds something else is an error; its name is never taken as a dataset name.
+        """
         gi = self.require_gi()
+        if isinstance(spec, Dataset | Collection):
+            return spec
         if isinstance(spec, str):
-            try:
-                value = self.user_value(spec)
-            except KeyError:
-                value = None
-            if isinstance(value, Dataset | Collection):
-                return value
+            found = self._item_in_variable(spec)
+            if found is not None:
+                return found
         text = str(spec).strip()
         hid = text.lstrip("#")
         if (hid.isdigit() or not _looks_like_id(text)) and not self.history_id:
             self.require_history()
         return gi.histories.resolve(self.history_id, text)
+
+    def _item_in_variable(self, text: str) -> Dataset | Collection | None:
+        """The item a variable reference names; None when ``text`` names no variable."""
+        from ..results import Outputs, describe, parse_reference
+
+        ref = parse_reference(text)
+        if ref is None:
+            return None
+        name, keys = ref
+        try:
+            value = self.user_value(name)
+        except KeyError:
+            if keys:
+                raise UsageError(
+                    f"No variable {name!r} in the notebook; run the cell that makes it first."
+                ) from None
+            return None  # a plain word: a dataset name
+        trail = name
+        for key in keys:
+            value = self._subscript(value, key, trail)
+            trail += f"[{key!r}]"
+        if isinstance(value, Outputs) and len(value.records) == 1:
+            value = next(iter(value.records.values()))
+        if isinstance(value, Dataset | Collection):
+            return value
+        if isinstance(value, Outputs):
+            raise UsageError(
+                f"{trail} holds the outputs of a run; pick one: "
+                + ", ".join(f"{trail}[{label!r}]" for label in value.records)
+                + "."
+            )
+        raise UsageError(
+            f"{trail} holds {describe(value)}, not a Galaxy dataset or collection. Give a run's result "
+            '(res["label"]), a record from `%galaxy ls`/`upload`, a hid (#12), or name:NAME for the '
+            "dataset of that name."
+        )
+
+    def _subscript(self, value: Any, key: str, trail: str) -> Any:
+        """One step of ``res["label"]["element"]``: run outputs and collections give Galaxy records."""
+        from ..results import Outputs
+
+        if isinstance(value, Outputs):
+            if key not in value.records:
+                raise UsageError(
+                    f"{trail} has no output {key!r}; its outputs: {', '.join(map(repr, value.records))}."
+                )
+            return value.records[key]
+        if isinstance(value, Collection):
+            coll = value if value.elements else self.require_gi().collections.show(value.id)
+            by_name = {el.identifier: el.object for el in coll.elements}
+            if key not in by_name and key.isdigit() and int(key) < len(coll.elements):
+                key = coll.elements[int(key)].identifier  # res["reads"][0]: by position
+            if by_name.get(key) is not None:
+                return by_name[key]
+            raise UsageError(
+                f"{trail} has no element {key!r}; its elements: "
+                + ", ".join(repr(el.identifier) for el in coll.elements[:10])
+                + (" ..." if len(coll.elements) > 10 else "")
+                + "."
+            )
+        for k in (key, int(key)) if key.isdigit() else (key,):
+            try:
+                return value[k]
+            except (KeyError, IndexError, TypeError):
+                continue
+        raise UsageError(f"{trail}[{key!r}] does not exist in {trail}.")
 
     def load(self, item: Dataset | Collection, as_: str | None = None) -> Any:
         """A dataset or collection as a Python value (the same conversion for get, run and tool)."""

@@ -81,6 +81,7 @@ ORDER = (
     "get",
     "put",
     "upload",
+    "edit",
     "tools",
     "tool",
     "workflows",
@@ -166,8 +167,10 @@ def _literal_apostrophes(line: str, *, inside_words_only: bool) -> str:
         if quote:
             if c == quote and not (quote == '"' and line[i - 1 : i] == "\\"):
                 quote = ""
-        elif c == "'" and line[i - 1 : i] != "\\" and (
-            not inside_words_only or (line[i - 1 : i].isalnum() and line[i + 1 : i + 2].isalnum())
+        elif (
+            c == "'"
+            and line[i - 1 : i] != "\\"
+            and (not inside_words_only or (line[i - 1 : i].isalnum() and line[i + 1 : i + 2].isalnum()))
         ):
             out.append("\\'")
             continue

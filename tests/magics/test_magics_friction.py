@@ -299,3 +299,93 @@ def test_sizes_use_iec_units():
     from galaxy_widgets.records import nice_size
 
     assert [nice_size(n) for n in (None, 512, 1536, 5 * 1024**2)] == ["", "512 B", "1.5 KiB", "5.0 MiB"]
+
+
+# ---------------------------------------------------------------------------- 4. results keep records
+UNSORTED = "#gene\tcount\ng3\t1\ng1\t3\ng2\t5\n"
+
+
+def test_run_and_tool_results_keep_their_records_for_get_show_put(fr, gi, demo_workflows, magics):
+    """`res = %galaxy run` maps labels to values AND keeps each output's record and provenance;
+    get/show/put/tool take res["label"]; a variable holding something else is never read as a name."""
+    from galaxy_widgets.results import Outputs
+
+    ip = fr
+    ip.run_cell(f'%galaxy use --new "gw-tests results {uuid.uuid4().hex[:6]}"')
+    ip.run_cell(f'%galaxy put "{UNSORTED!r}" --name unsorted.tsv --ext tabular --wait -o unsorted')
+    wf = demo_workflows["sort_and_head"]
+    res = ip.run(f'res = %galaxy run "{wf.name}" table=unsorted lines=2\nres')
+
+    assert isinstance(res, Outputs) and isinstance(res, dict)
+    assert sorted(res) == ["sorted", "top"] == sorted(res.records)
+    invocation = gi.get(f"invocations/{res.provenance['invocation_id']}")  # Galaxy's own answer
+    assert {k: v["id"] for k, v in invocation["outputs"].items()} == {k: r.id for k, r in res.records.items()}
+    assert res.provenance["history_id"] == invocation["history_id"] == ip.user_ns["unsorted"].history_id
+
+    # get and show find the dataset behind a value; nested keys reach into collections too
+    top_id = invocation["outputs"]["top"]["id"]
+    assert ip.run('%galaxy show res["top"]').item.id == top_id
+    again = ip.run("%galaxy get res['top']")
+    assert type(again) is type(res["top"]) and str(again) == str(res["top"])
+    assert magics.log[-1]["id"] == top_id and magics.log[-1]["what"] == "get"
+
+    # a tool takes res["label"] as its input, and its result keeps records too
+    t = ip.run('t = %galaxy tool gw_head input1=res["sorted"] lines=1\nt')
+    assert isinstance(t, Outputs)
+    job_inputs = gi.get(f"jobs/{t.provenance['job_id']}")["inputs"]
+    assert job_inputs["input1"]["id"] == invocation["outputs"]["sorted"]["id"]
+    assert sorted(t.records) == ["output1"]
+
+    # put sends a value back under its label, as the datatype it was read as, and says where from
+    new = ip.run('%galaxy put res["top"] --wait')
+    source = res.records["top"]
+    assert new.name == "top" and new.id != source.id
+    assert gi.get(f"datasets/{new.id}")["extension"] == source.extension
+    assert magics.log[-1]["made_from"]["id"] == source.id
+
+    # what is not a Galaxy item is said so
+    with pytest.raises(
+        UsageError, match=r"res holds the outputs of a run; pick one: res\['sorted'\], res\['top'\]"
+    ):
+        ip.run_cell("%galaxy get res")
+    with pytest.raises(UsageError, match=r"res has no output 'nope'; its outputs: 'sorted', 'top'"):
+        ip.run_cell('%galaxy get res["nope"]')
+    with pytest.raises(UsageError, match="put one of them"):
+        ip.run_cell("%galaxy put res")
+    # a dataset named x exists, and x is an int: the variable wins, with an error, never the name
+    ip.run_cell("%galaxy put \"'named x'\" --name x --wait")
+    ip.run_cell("x = 5")
+    with pytest.raises(UsageError, match="x holds an int, not a Galaxy dataset or collection.*name:NAME"):
+        ip.run_cell("%galaxy get x")
+    assert ip.run("%galaxy get name:x") == "named x"
+    with pytest.raises(UsageError, match=r"No variable 'nothere'"):
+        ip.run_cell('%galaxy get nothere["top"]')
+
+
+def test_collection_elements_by_key(friction, fr, gi):
+    tables = gi.collections.wait(friction["tables"].id, timeout=300)
+    server = gi.get(f"histories/{friction['history'].id}/contents/dataset_collections/{tables.id}")
+    second = server["elements"][1]
+    assert second["element_identifier"] == "sample_02"
+    fr.push({"tables": friction["tables"]})  # the record `upload ... -o tables` gave
+    assert fr.run('%galaxy show tables["sample_02"]').item.id == second["object"]["id"]
+    assert fr.run("%galaxy show tables[1]").item.id == second["object"]["id"]
+    with pytest.raises(
+        UsageError, match="tables has no element 'sample_09'; its elements: 'sample_01', 'sample_02'"
+    ):
+        fr.run_cell('%galaxy show tables["sample_09"]')
+
+
+def test_edit_sets_the_genome_build_after_upload(friction, fr, gi):
+    ds = fr.run("%galaxy put \"'chr2\\t5\\t9\\n'\" --name later.bed --ext bed --wait")
+    assert gi.get(f"datasets/{ds.id}")["genome_build"] == "?"
+    edited = fr.run(f"%galaxy edit #{ds.hid} --dbkey hg19 --name peaks-hg19.bed --tag group:a")
+    server = gi.get(f"datasets/{ds.id}")
+    assert (server["genome_build"], server["name"], server["tags"]) == ("hg19", "peaks-hg19.bed", ["group:a"])
+    assert edited.dbkey == "hg19"
+    assert "genome build: hg19" in repr(fr.run(f"%galaxy show {ds.id}"))
+    with pytest.raises(UsageError, match="Say what to change"):
+        fr.run_cell(f"%galaxy edit #{ds.hid}")
+    fr.push({"tables": friction["tables"]})
+    with pytest.raises(UsageError, match="is a collection"):
+        fr.run_cell("%galaxy edit tables --dbkey hg19")

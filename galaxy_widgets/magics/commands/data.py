@@ -8,11 +8,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from IPython.core.error import UsageError
 
 from ... import convert
 from ...errors import GalaxyError
 from ...records import Collection, Dataset
+from ...results import Outputs, parse_reference
 from ..parser import arg, command, out_arg
 
 if TYPE_CHECKING:
@@ -55,17 +57,26 @@ def put(m: GalaxyMagics, args: Any, cell: str | None) -> Dataset | None:
     if cell is not None:
         if args.value:
             raise UsageError("`%%galaxy put` uploads the cell's text; give no value on the line.")
-        value, name = cell, args.name or "from notebook"
+        value, name, source = cell, args.name or "from notebook", None
     elif not args.value:
         raise UsageError(
             "Say what to put: `%galaxy put VARIABLE`, `%galaxy put path/to/file`, or a "
             "literal like `%galaxy put 'some text'`."
         )
     else:
-        value, name = _value(m, args.value)
+        value, name, source = _value(m, args.value)
         name = args.name or name
+    if isinstance(value, Outputs):
+        raise UsageError(
+            f"{args.value} holds the outputs of a run; put one of them: "
+            + ", ".join(f"{args.value}[{label!r}]" for label in value)
+            + "."
+        )
+    ext = args.ext
+    if ext is None and isinstance(source, Dataset) and isinstance(value, str | pd.DataFrame):
+        ext = source.extension or None  # a value read from Galaxy goes back as the same datatype
     try:
-        convert.encode(value, ext=args.ext)  # fail before anything is sent
+        convert.encode(value, ext=ext)  # fail before anything is sent
     except GalaxyError as exc:
         raise UsageError(f"{exc} ({args.value or 'cell'} is {_a(type(value).__name__)}.)") from None
     ds = convert.put(
@@ -73,17 +84,20 @@ def put(m: GalaxyMagics, args: Any, cell: str | None) -> Dataset | None:
         history_id,
         value,
         name=name,
-        ext=args.ext,
+        ext=ext,
         dbkey=args.dbkey,
         wait=args.wait,
         timeout=m.wait_seconds,
     )
     state = "ready" if args.wait else "uploading; `--wait` waits for it"
     build = f", genome build {args.dbkey}" if args.dbkey else ""
+    origin = f"; made from #{source.hid} {source.name!r}" if source is not None else ""
     print(
         f"Put {name!r} into the current history as #{ds.hid} "
-        f"({ds.extension or args.ext or 'auto'}{build}, {state})."
+        f"({ds.extension or ext or 'auto'}{build}, {state}{origin})."
     )
+    if source is not None:
+        m.record({"what": "put", **convert.provenance(gi, ds), "made_from": convert.provenance(gi, source)})
     return m.deliver(ds, args.out)
 
 
@@ -92,23 +106,76 @@ def _a(word: str) -> str:
     return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
-def _value(m: GalaxyMagics, text: str) -> tuple[Any, str | None]:
-    """What ``put`` was given: a variable, an existing file, or a Python literal."""
-    try:
-        return m.user_value(text), text
-    except KeyError:
-        pass
+def _value(m: GalaxyMagics, text: str) -> tuple[Any, str | None, Dataset | Collection | None]:
+    """What ``put`` was given: a variable (or ``res["label"]``, which also names the Galaxy record the
+    value was read from), an existing file, or a Python literal. Returns (value, name, source)."""
+    ref = parse_reference(text)
+    if ref is not None:
+        var, keys = ref
+        try:
+            value = m.user_value(var)
+        except KeyError:
+            if keys:
+                raise UsageError(
+                    f"No variable {var!r} in the notebook; run the cell that makes it first."
+                ) from None
+        else:
+            source: Dataset | Collection | None = None
+            for key in keys:
+                if isinstance(value, Outputs) and key in value.records:
+                    source = value.records[key]
+                value = _subscript(value, key, text)
+            return value, keys[-1] if keys else var, source
     path = Path(os.path.expanduser(text))
     if path.is_file():
-        return path, path.name
+        return path, path.name, None
     try:
-        return ast.literal_eval(text), None
+        return ast.literal_eval(text), None, None
     except (ValueError, SyntaxError):
         pass
     raise UsageError(
         f"{text!r} is neither a variable, an existing file, nor a Python literal. Put a variable "
         "(`%galaxy put df`), a file (`%galaxy put data/x.tsv`), or quoted text (`%galaxy put \"'hello'\"`)."
     )
+
+
+def _subscript(value: Any, key: str, text: str) -> Any:
+    for k in (key, int(key)) if key.isdigit() else (key,):
+        try:
+            return value[k]
+        except (KeyError, IndexError, TypeError):
+            continue
+    raise UsageError(f"{text} does not exist: no {key!r} in it.")
+
+
+@command(
+    "edit",
+    "change a dataset's name, genome build, datatype or tags in Galaxy",
+    example="%galaxy edit #3 --dbkey hg38 --name peaks.bed",
+)
+@arg("item", help="hid (12 or #12), encoded id, name:NAME, or a variable holding a dataset")
+@arg("--name", help="new dataset name")
+@arg("--dbkey", metavar="BUILD", help="genome build, e.g. hg38 ('?' for unspecified)")
+@arg("--ext", help="Galaxy datatype, e.g. tabular, bed, fastqsanger.gz")
+@arg("--tag", action="append", metavar="TAG", help="set the tags (repeat for several; replaces the old ones)")
+@out_arg()
+def edit(m: GalaxyMagics, args: Any, cell: str | None) -> Dataset | None:
+    gi = m.require_gi()
+    if not any(v is not None for v in (args.name, args.dbkey, args.ext, args.tag)):
+        raise UsageError("Say what to change: --name, --dbkey, --ext and/or --tag.")
+    item = m.resolve(args.item)
+    if not isinstance(item, Dataset):
+        raise UsageError(f"{args.item!r} is a collection; edit its datasets one by one (`%galaxy ls`).")
+    ds = gi.datasets.update(item.id, name=args.name, dbkey=args.dbkey, extension=args.ext, tags=args.tag)
+    changed = ", ".join(
+        f"{what} {value!r}"
+        for what, value in (("name", args.name), ("genome build", args.dbkey), ("datatype", args.ext))
+        if value is not None
+    )
+    if args.tag is not None:
+        changed = ", ".join(filter(None, [changed, f"tags {', '.join(args.tag)}"]))
+    print(f"Changed #{ds.hid}: {changed}.")
+    return m.deliver(ds, args.out)
 
 
 @command(

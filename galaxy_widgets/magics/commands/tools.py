@@ -8,6 +8,7 @@ from IPython.core.error import UsageError
 
 from ...errors import JobFailedError, WaitTimeoutError
 from ...records import Collection, Dataset, Job
+from ...results import Outputs
 from ..display import Table
 from ..parser import arg, command, out_arg, split_line
 
@@ -70,20 +71,19 @@ def tool(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     wait_jobs(m, f"{spec.id}", [j.id for j in run.jobs], history_id)
     named = _named_outputs(gi, run)
     values = {name: m.load(item) for name, item in named.items()}
-    m.record(
-        {
-            "what": "tool",
-            "server": gi.url,
-            "history_id": history_id,
-            "tool_id": spec.id,
-            "job_id": ",".join(j.id for j in run.jobs),
-            "outputs": {
-                n: {"id": i.id, "hid": i.hid, "update_time": getattr(i, "update_time", "")}
-                for n, i in named.items()
-            },
-        }
-    )
-    return m.deliver(values, args.out)
+    rec = {
+        "what": "tool",
+        "server": gi.url,
+        "history_id": history_id,
+        "tool_id": spec.id,
+        "job_id": ",".join(j.id for j in run.jobs),
+        "outputs": {
+            n: {"id": i.id, "hid": i.hid, "update_time": getattr(i, "update_time", "")}
+            for n, i in named.items()
+        },
+    }
+    m.record(rec)
+    return m.deliver(Outputs(values, named, rec), args.out)
 
 
 def assignments(words: list[str], what: str) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from IPython.core.error import UsageError
 from ...api.workflows import BadParameterError, collection_fits, parameter_value
 from ...errors import InvocationFailedError, WaitInterrupted
 from ...records import Collection, Dataset, InputLabelError, Invocation, Workflow, WorkflowInput
+from ...results import Outputs
 from ..display import Table
 from ..parser import arg, command, out_arg, split_line
 from . import batch
@@ -159,8 +160,12 @@ def wait(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
 
 
 # ---------------------------------------------------------------------------- single runs
-def wait_outputs(m: GalaxyMagics, invocation_id: str, title: str) -> dict[str, Any]:
-    """Wait for one invocation with a progress display, then load its outputs like `get`."""
+def wait_outputs(m: GalaxyMagics, invocation_id: str, title: str) -> Outputs:
+    """Wait for one invocation with a progress display, then load its outputs like `get`.
+
+    The result maps output labels to values and keeps each output's record (``.records``) and the
+    run's provenance, so ``%galaxy get res["label"]`` finds the dataset again.
+    """
     gi = m.require_gi()
     bar = m.progress_display(f"{title} (invocation {invocation_id})")
     try:
@@ -179,18 +184,18 @@ def wait_outputs(m: GalaxyMagics, invocation_id: str, title: str) -> dict[str, A
     bar.update(f"done ({inv.state})", force=True)
     items = gi.invocations.outputs(invocation_id)
     values = {label: m.load(v) if isinstance(v, Dataset | Collection) else v for label, v in items.items()}
-    m.record(
-        {
-            "what": "run",
-            "server": gi.url,
-            "history_id": inv.history_id,
-            "workflow": title,
-            "workflow_id": inv.workflow_id,
-            "invocation_id": inv.id,
-            "outputs": {label: _ref(v) for label, v in items.items() if isinstance(v, Dataset | Collection)},
-        }
-    )
-    return values
+    records = {label: v for label, v in items.items() if isinstance(v, Dataset | Collection)}
+    rec = {
+        "what": "run",
+        "server": gi.url,
+        "history_id": inv.history_id,
+        "workflow": title,
+        "workflow_id": inv.workflow_id,
+        "invocation_id": inv.id,
+        "outputs": {label: _ref(v) for label, v in records.items()},
+    }
+    m.record(rec)
+    return Outputs(values, records, rec)
 
 
 def _steps_html(snap: InvocationProgress) -> str:
@@ -233,7 +238,7 @@ def _label_input(wf: Workflow, label: str) -> WorkflowInput:
         raise UsageError(
             f"Workflow {wf.name!r} has no input labelled {label!r}.{hint} Its inputs: "
             + ", ".join(f"{i.label} ({_kind(i)})" for i in wf.inputs)
-            + f". Quote labels with spaces (\"a label\"=VALUE); `%galaxy workflow {_quote(wf.name)}` "
+            + f'. Quote labels with spaces ("a label"=VALUE); `%galaxy workflow {_quote(wf.name)}` '
             "prints a line to start from."
         ) from None
 
