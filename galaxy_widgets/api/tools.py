@@ -67,6 +67,21 @@ def _walk(inputs: list[dict[str, Any]], prefix: str, always: bool, out: dict[str
             out[f"{prefix}{name}"] = (kind, always and kind in DATA_TYPES and not i.get("optional"))
 
 
+def input_types(tool: Tool) -> dict[str, str]:
+    """Every input, by flat name (``sec|x``, ``rep_N|x``) and by leaf name, -> its type."""
+    known: dict[str, tuple[str, bool]] = {}
+    _walk(tool.raw.get("inputs") or [], "", True, known)
+    types = {name.rsplit("|", 1)[-1]: kind for name, (kind, _) in known.items()}
+    types.update({name: kind for name, (kind, _) in known.items()})
+    return types
+
+
+def input_type(types: Mapping[str, str], name: str) -> str:
+    """The type of input ``name`` (``rep_0|x`` found as ``rep_N|x``, else by its leaf name)."""
+    flat = re.sub(r"_\d+\|", "_N|", name)
+    return types.get(flat) or types.get(flat.rsplit("|", 1)[-1], "")
+
+
 def check_inputs(tool: Tool, inputs: Mapping[str, Any]) -> None:
     """Refuse unknown input names and missing required data inputs before anything is run.
 

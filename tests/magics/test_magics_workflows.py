@@ -148,7 +148,8 @@ def test_tools_and_tool(connected, uploaded, gi):
     lines = gi.datasets.text(uploaded.table.id).splitlines()
     assert list(out) == ["output1"]
     assert [list(map(str, r)) for r in out["output1"].values.tolist()] == [lines[1].split("\t")]
-    with pytest.raises(UsageError, match=r"Tool gw_head has no input 'line' \(inputs: input1, lines\)"):
+    unknown = r"Tool gw_head has no input 'line'\. Did you mean 'lines'\? Its inputs: input1, lines\."
+    with pytest.raises(UsageError, match=unknown):
         connected.run_cell(f"%galaxy tool gw_head input1={uploaded.table.hid} line=2")
     with pytest.raises(UsageError, match="Give each tool input as NAME=VALUE"):
         connected.run_cell("%galaxy tool gw_head 12")

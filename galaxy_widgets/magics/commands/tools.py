@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
+from ...api.tools import DATA_TYPES, check_inputs, input_type, input_types
 from ...errors import JobFailedError, WaitTimeoutError
 from ...records import Collection, Dataset, Job
 from ...results import Outputs
@@ -14,8 +15,6 @@ from ..parser import arg, command, out_arg, split_line
 
 if TYPE_CHECKING:
     from ..magic import GalaxyMagics
-
-DATA_TYPES = frozenset({"data", "data_collection"})
 
 
 @command("tools", "a table of installed tools, optionally searched", example="%galaxy tools sort")
@@ -56,14 +55,12 @@ def tool(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
             title=f"{spec.name} ({spec.id} {spec.version}) inputs",
         )
     history_id = m.require_history()
-    types = _leaf_types(spec.raw.get("inputs") or [])
-    inputs: dict[str, Any] = {}
-    for name, value in assignments([*args.inputs, *split_line(cell or "")], "tool input"):
-        leaf = name.rsplit("|", 1)[-1]
-        if leaf not in types:
-            known = ", ".join(sorted(types)) or "none"
-            raise UsageError(f"Tool {spec.id} has no input {name!r} (inputs: {known}).")
-        inputs[name] = m.resolve(value) if types[leaf] in DATA_TYPES else value
+    given = assignments([*args.inputs, *split_line(cell or "")], "tool input")
+    check_inputs(spec, dict(given))  # unknown or missing inputs: said before any item is looked up
+    types = input_types(spec)
+    inputs = {
+        name: m.resolve(value) if input_type(types, name) in DATA_TYPES else value for name, value in given
+    }
     run = gi.tools.run(spec.id, history_id, inputs)
     if args.no_wait:
         print(f"Started {spec.id}: {len(run.jobs)} job(s); `%galaxy get` on an output waits for it.")
@@ -94,23 +91,6 @@ def assignments(words: list[str], what: str) -> list[tuple[str, str]]:
         if not sep or not name:
             raise UsageError(f"Give each {what} as NAME=VALUE; {word!r} has no '='.")
         out.append((name, value))  # quoted blanks are kept: labels may end in a space
-    return out
-
-
-def _leaf_types(inputs: list[dict[str, Any]]) -> dict[str, str]:
-    """Every input's name -> type, looking inside repeats, conditionals and sections."""
-    out: dict[str, str] = {}
-    for i in inputs:
-        kind = i.get("type", "")
-        if kind in ("repeat", "section"):
-            out.update(_leaf_types(i.get("inputs") or []))
-        elif kind == "conditional":
-            if i.get("test_param"):
-                out.update(_leaf_types([i["test_param"]]))
-            for case in i.get("cases") or ():
-                out.update(_leaf_types(case.get("inputs") or []))
-        elif i.get("name"):
-            out[i["name"]] = kind
     return out
 
 
