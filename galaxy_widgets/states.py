@@ -61,3 +61,28 @@ def failure_text(what: str, state: str, job: Job | None = None, *, limit: int = 
 def counts_text(states: dict[str, int]) -> str:
     """``{"ok": 3, "running": 1}`` -> ``"3 ok, 1 running"`` (``"no jobs yet"`` when empty)."""
     return ", ".join(f"{n} {s}" for s, n in sorted(states.items()) if n) or "no jobs yet"
+
+
+#: Which active state a group of jobs shows first: the one furthest along.
+_SHOWN_FIRST = (
+    "running",
+    "setting_metadata",
+    "queued",
+    "upload",
+    "new",
+    "waiting",
+    "resubmitted",
+    "requested",
+)
+
+
+def overall_state(states: dict[str, int]) -> str:
+    """One state for a group of jobs or datasets: ``error`` if any failed, else the active state
+    furthest along (``running`` before ``queued`` before ``new``), else ``ok``."""
+    if any(n and is_error(s) for s, n in states.items()):
+        return "error"
+    for state in _SHOWN_FIRST:
+        if states.get(state):
+            return state
+    active = sorted(s for s, n in states.items() if n and s in ACTIVE_STATES)
+    return active[0] if active else "ok"

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timezone
 
 from ..records import Collection, Dataset, History, nice_size
+from ..states import overall_state
 
 __all__ = ["epoch", "history_row", "item_label", "item_row", "nice_size", "strip_html", "variable_name"]
 
@@ -41,13 +42,7 @@ def collection_state(c: Collection) -> str:
     if c.populated_state and c.populated_state not in ("ok",):
         return c.populated_state
     jobs = c.raw.get("job_states_summary") or {}
-    for state in ("error", "failed"):
-        if jobs.get(state):
-            return "error"
-    for state in ("running", "queued", "new", "waiting"):
-        if jobs.get(state):
-            return state
-    return "ok"
+    return overall_state({s: n for s, n in jobs.items() if isinstance(n, int)})
 
 
 def item_row(item: Dataset | Collection) -> dict:
