@@ -43,6 +43,7 @@ from ..states import (
 )
 from . import wait as engine
 from ._base import Resource
+from .collections import leaves
 
 if TYPE_CHECKING:
     from ..client import Galaxy
@@ -450,7 +451,7 @@ def _outputs_state(gi: Galaxy, outputs: Mapping[str, Any]) -> tuple[str, str, st
         if isinstance(v, Dataset):
             datasets.append(v)
         elif isinstance(v, Collection):
-            datasets.extend(_leaves(v))
+            datasets.extend(leaves(v))
     for ds in datasets:
         if ds.state in ERROR_DATASET_STATES:
             full = gi.datasets.show(ds.id)
@@ -473,16 +474,6 @@ def _unwrap(value: Any, sample: str) -> Any:
     if isinstance(value, Collection) and len(value.elements) == 1 and value.elements[0].identifier == sample:
         return value.elements[0].object
     return value
-
-
-def _leaves(coll: Collection) -> list[Dataset]:
-    out: list[Dataset] = []
-    for el in coll.elements:
-        if isinstance(el.object, Collection):
-            out.extend(_leaves(el.object))
-        elif isinstance(el.object, Dataset):
-            out.append(el.object)
-    return out
 
 
 def _unscheduled_invocations(gi: Galaxy) -> set[str]:

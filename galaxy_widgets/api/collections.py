@@ -194,7 +194,7 @@ class Collections(Resource):
         def done(c: Collection) -> bool:
             if c.populated_state not in ("ok", "failed", ""):
                 return False
-            return all(d.terminal for d in _leaves(c))
+            return all(d.terminal for d in leaves(c))
 
         coll = engine.simple(
             lambda: self.show(collection_id),
@@ -203,9 +203,9 @@ class Collections(Resource):
             reattach=f"gi.collections.wait({collection_id!r}) picks it up again.",
             timeout=timeout,
             interval=interval,
-            states=lambda c: dict(Counter(d.state for d in _leaves(c))),
+            states=lambda c: dict(Counter(d.state for d in leaves(c))),
         )
-        bad = [d for d in _leaves(coll) if d.state in ERROR_DATASET_STATES]
+        bad = [d for d in leaves(coll) if d.state in ERROR_DATASET_STATES]
         if raise_on_error and (bad or coll.populated_state == "failed"):
             which = ", ".join(sorted({d.name or d.id for d in bad})) or coll.raw.get(
                 "populated_state_message", ""
@@ -241,11 +241,12 @@ def _is_file(x: str | os.PathLike[str]) -> bool:
         return False
 
 
-def _leaves(coll: Collection) -> list[Dataset]:
+def leaves(coll: Collection) -> list[Dataset]:
+    """Every dataset of a (nested) collection, depth first."""
     out: list[Dataset] = []
     for el in coll.elements:
         if isinstance(el.object, Collection):
-            out.extend(_leaves(el.object))
+            out.extend(leaves(el.object))
         elif isinstance(el.object, Dataset):
             out.append(el.object)
     return out
