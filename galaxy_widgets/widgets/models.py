@@ -115,3 +115,14 @@ class MonitorModel(_Model):
     failed_tool = t.Unicode("").tag(sync=True)
     outputs = t.List(t.Dict()).tag(sync=True)
     variable_message = t.Unicode("").tag(sync=True)
+    # cancel and rerun: the browser bumps a request counter, Python makes the calls
+    can_cancel = t.Bool(False).tag(sync=True)
+    can_rerun = t.Bool(False).tag(sync=True)
+    cancel_request = t.Int(0).tag(sync=True)
+    rerun_request = t.Int(0).tag(sync=True)
+    use_cached_job = t.Bool(False).tag(sync=True)
+    rerun_inputs = t.List(t.Dict()).tag(sync=True)  # {label, kind, value}: what a rerun would send
+    replace = t.Dict().tag(sync=True)  # label -> text (a hid, id or name:, or a parameter value)
+    busy = t.Unicode("").tag(sync=True)  # "cancelling" or "rerunning" while Python works
+    action_message = t.Unicode("").tag(sync=True)
+    rerun_of = t.Unicode("").tag(sync=True)

@@ -1,7 +1,9 @@
-"""InvocationMonitor: follow a workflow run from a background thread; outputs by label when done."""
+"""InvocationMonitor: follow a workflow run from a background thread; outputs by label when done;
+cancel it while it runs, rerun it (same inputs, some replaced) once it is over."""
 
 from __future__ import annotations
 
+import json
 import keyword
 import threading
 import time
@@ -42,7 +44,9 @@ class InvocationMonitor(Facade):
     >>> mon.done, mon.outputs                              # {label: Dataset | Collection | value}
 
     Polling runs in a background thread and stops when the run is done or the widget is closed.
-    ``wait()`` blocks until done, for scripts.
+    ``wait()`` blocks until done, for scripts. ``cancel()`` stops a running invocation; ``rerun()``
+    invokes a finished or failed one again (``replace={label: value}``) and follows the new run.
+    The widget's Cancel (with a confirmation) and Rerun buttons call these; Python makes every call.
     """
 
     def __init__(
@@ -60,10 +64,15 @@ class InvocationMonitor(Facade):
         self.error = ""
         self._done = threading.Event()
         self._steps: dict[int, tuple[str, bool]] = {}
+        self.history_id = ""
+        self._request_inputs: dict[str, Any] = {}
         self.widget = MonitorModel(invocation_id=self.invocation_id)
         self.widget.on_msg(self._on_msg)
+        self.widget.observe(self._on_cancel_request, "cancel_request")
+        self.widget.observe(self._on_rerun_request, "rerun_request")
         self._poller = Poller(self._poll, poll_interval, self._poll_error, name="galaxy-widgets monitor")
         inv = gi.invocations.show(self.invocation_id)  # a wrong id fails here, clearly
+        self.history_id = inv.history_id
         self._describe_workflow(inv, workflow)
         if self._poll():
             self._poller.start()
@@ -92,6 +101,130 @@ class InvocationMonitor(Facade):
 
     def _pollers(self) -> list[Poller]:
         return [self._poller]
+
+    # ------------------------------------------------------------------ cancel and rerun
+    def cancel(self) -> Invocation:
+        """Cancel the running invocation (Galaxy deletes its unfinished jobs); the monitor follows
+        it until Galaxy says cancelled. A run that is over raises NothingToCancelError."""
+        inv = self.gi.invocations.cancel(self.invocation_id)
+        self.widget.action_message = (
+            f"Cancelling invocation {inv.id}: Galaxy stops scheduling it and deletes its unfinished jobs."
+        )
+        self._poller.start()
+        return inv
+
+    def rerun(
+        self,
+        replace: dict[str, Any] | None = None,
+        *,
+        use_cached_job: bool | None = None,
+        history: str | None = None,
+    ) -> Invocation:
+        """Invoke this run's workflow again with the same inputs, those in ``replace`` (by label:
+        Datasets, Collections, ids or parameter values) replaced, then follow the new invocation.
+        ``use_cached_job`` defaults to the widget's checkbox. Only for a run that is over."""
+        if not self.done:
+            raise GalaxyError(
+                f"Invocation {self.invocation_id} is still running: cancel it (monitor.cancel()) or "
+                "wait for it before a rerun."
+            )
+        cached = self.widget.use_cached_job if use_cached_job is None else use_cached_job
+        old = self.invocation_id
+        new = self.gi.invocations.rerun(old, replace, use_cached_job=cached, history=history)
+        self._follow(new, old)
+        changed = f"{', '.join(replace)} replaced" if replace else "the same inputs"
+        self.widget.action_message = (
+            f"Rerun of invocation {old} with {changed}{' (cached jobs allowed)' if cached else ''}: "
+            f"following invocation {new.id}."
+        )
+        return new
+
+    def _follow(self, inv: Invocation, rerun_of: str) -> None:
+        """Start following ``inv`` (a rerun) in place of the invocation shown so far."""
+        self.invocation_id = inv.id
+        self.history_id = inv.history_id
+        self.outputs = {}
+        self.progress = None
+        self.error = ""
+        self._request_inputs = {}
+        w = self.widget
+        with w.hold_sync():
+            w.invocation_id = inv.id
+            w.rerun_of = rerun_of
+            w.state, w.phase, w.totals = inv.state, "running", {}
+            w.steps, w.outputs, w.rerun_inputs, w.replace = [], [], [], {}
+            w.error = w.stderr = w.failed_tool = w.variable_message = ""
+            w.finished = 0.0
+            w.started = epoch(inv.create_time) or time.time()
+            w.can_cancel, w.can_rerun = True, False
+        if inv.history_id:
+            try:
+                w.history_name = self.gi.histories.show(inv.history_id).name
+            except GalaxyError:
+                pass
+        self._done.clear()
+        self._poller.start()
+
+    def _on_cancel_request(self, change: dict) -> None:
+        self._act("cancelling", self.cancel)
+
+    def _on_rerun_request(self, change: dict) -> None:
+        self._act("rerunning", lambda: self.rerun(self._replacements() or None))
+
+    def _act(self, what: str, call: Any) -> None:
+        """Run a button's call; its error goes into the widget, never into the kernel's log."""
+        w = self.widget
+        w.busy, w.action_message = what, ""
+        try:
+            call()
+        except GalaxyError as exc:
+            w.action_message = ""
+            w.error = str(exc)
+        finally:
+            w.busy = ""
+
+    def _replacements(self) -> dict[str, Any]:
+        """The widget's replacement texts as values: data inputs resolved in the run's history (a
+        hid, id or name:), parameters as typed (the rerun checks them against the input)."""
+        kinds = {r["label"]: r["kind"] for r in self.widget.rerun_inputs}
+        out: dict[str, Any] = {}
+        for label, text in (self.widget.replace or {}).items():
+            text = str(text).strip()
+            if not text:
+                continue
+            kind = kinds.get(label)
+            if kind is None:
+                raise GalaxyError(f"No input {label!r} to replace (inputs: {', '.join(kinds) or 'none'}).")
+            if kind in ("dataset", "collection"):
+                out[label] = self.gi.histories.resolve(self.history_id, text, kind=kind)
+            else:
+                out[label] = text
+        return out
+
+    def _load_rerun_inputs(self) -> None:
+        """What a rerun would send (the invocation's request), shown as one row per input."""
+        from ..api.invocations import ServerTooOldError
+
+        try:
+            req = self.gi.invocations.request(self.invocation_id)
+        except ServerTooOldError as exc:
+            self.widget.can_rerun = False
+            self.widget.action_message = str(exc)
+            return
+        rows = []
+        for label, value in (req.get("inputs") or {}).items():
+            if isinstance(value, dict) and value.get("src") in ("hda", "hdca"):
+                coll = value["src"] == "hdca"
+                try:
+                    item = (self.gi.collections if coll else self.gi.datasets).show(value["id"])
+                    text = item_label(item)
+                except GalaxyError:
+                    text = value["id"]
+                rows.append({"label": label, "kind": "collection" if coll else "dataset", "value": text})
+            else:
+                rows.append({"label": label, "kind": "parameter", "value": json.dumps(value)})
+        self._request_inputs = dict(req.get("inputs") or {})
+        self.widget.rerun_inputs = rows
 
     def __repr__(self) -> str:
         w = self.widget
@@ -140,7 +273,10 @@ class InvocationMonitor(Facade):
         """One snapshot into the widget; False when there is nothing left to follow."""
         if self._done.is_set():
             return False
-        snap = self.gi.invocations.snapshot(self.invocation_id).value
+        followed = self.invocation_id
+        snap = self.gi.invocations.snapshot(followed).value
+        if followed != self.invocation_id:
+            return True  # a rerun replaced it meanwhile: look at the new one next
         self.progress = snap
         active = any(s in ACTIVE_STATES for s, n in snap.states.items() if n)
         finished = snap.done or (bool(snap.error) and not active and snap.invocation.state != "new")
@@ -184,8 +320,14 @@ class InvocationMonitor(Facade):
                 w.phase = "error" if snap.error else "ok"
             else:
                 w.phase = "error" if snap.error else "running"
+            w.can_cancel, w.can_rerun = not finished, finished
         self.error = snap.error
         if finished:
+            if not self._request_inputs:
+                try:
+                    self._load_rerun_inputs()
+                except GalaxyError as exc:
+                    w.action_message = f"Could not read what a rerun would send: {exc}"
             self._done.set()
             return False
         return not widget_closed(w)

@@ -1,5 +1,7 @@
 // InvocationMonitor: overall progress, one row per step with a job-state bar, elapsed time, the failing
 // job's stderr on error, and the outputs by label with "to variable" buttons once the run is done.
+// Cancel (confirmed in the widget) while it runs; Rerun, with inputs to replace, once it is over. The
+// buttons only bump request counters: Python makes every call to Galaxy.
 import { clear, duration, h, injectStyle, setMessage, stateBadge, title, watch } from "./lib/dom.js";
 
 const GROUPS = {
@@ -45,12 +47,17 @@ function render({ model, el }) {
   const outputs = h("div.gw-outputs.gw-hidden");
   const message = h("div.gw-msg");
   const varMessage = h("div.gw-msg");
+  const actions = h("div.gw-run-actions");
+  const actionMessage = h("div.gw-msg.gw-action-msg");
+  let confirming = false;
   const root = h(
     "div.gw-root.gw-monitor",
     {},
     heading,
     h("div.gw-overall", {}, badge, overallBar, elapsed),
     jobs,
+    actions,
+    actionMessage,
     h("table.gw-table.gw-steps", {},
       h("thead", {}, h("tr", {}, h("th", {}, "step"), h("th", {}, "jobs"), h("th", {}, ""))),
       tbody),
@@ -77,12 +84,73 @@ function render({ model, el }) {
     root.dataset.state = phase;
     root.dataset.invocation = model.get("invocation_id");
     clear(heading).append(
-      title(model.get("workflow_name") || "Workflow run", `invocation ${model.get("invocation_id")}${model.get("history_name") ? ` · history “${model.get("history_name")}”` : ""}`),
+      title(model.get("workflow_name") || "Workflow run", `invocation ${model.get("invocation_id")}${model.get("rerun_of") ? ` (rerun of ${model.get("rerun_of")})` : ""}${model.get("history_name") ? ` · history “${model.get("history_name")}”` : ""}`),
     );
     clear(badge).append(stateBadge(phase === "ok" ? "ok" : phase === "error" ? "error" : "running"));
     clear(overallBar).append(bar(model.get("totals"), model.get("expected_jobs")));
     jobs.textContent = `${model.get("state") ? `invocation ${model.get("state")} · ` : ""}${counts(model.get("totals"))}`;
     tick();
+  }
+
+  function bump(name) {
+    model.set(name, (model.get(name) || 0) + 1);
+    model.save_changes();
+  }
+
+  function cancelControls() {
+    if (!confirming) {
+      return [h("button.gw-cancel", { type: "button", title: "Stop this run in Galaxy (asks first)",
+        onclick: () => { confirming = true; act(); } }, "Cancel run")];
+    }
+    return [
+      h("span.gw-confirm-text", {}, "Really cancel this run? Galaxy deletes its unfinished jobs. "),
+      h("button.gw-primary.gw-cancel-yes", { type: "button",
+        onclick: () => { confirming = false; bump("cancel_request"); act(); } }, "Yes, cancel"),
+      h("button.gw-cancel-no", { type: "button", onclick: () => { confirming = false; act(); } }, "No"),
+    ];
+  }
+
+  function rerunControls() {
+    const replace = {};
+    const rows = (model.get("rerun_inputs") || []).map((r) => {
+      const box = h("input.gw-replace", { type: "text", dataset: { label: r.label },
+        placeholder: r.kind === "parameter" ? "same, or a new value" : "same, or #hid / id / name:…",
+        title: `Replace input ${r.label} for the rerun`,
+        oninput: () => { replace[r.label] = box.value; } });
+      return h("tr.gw-rerun-input", { dataset: { label: r.label } },
+        h("td", {}, h("span.gw-output-label", {}, r.label)),
+        h("td.gw-muted", {}, r.kind === "parameter" ? r.value : `${r.value} (${r.kind})`),
+        h("td", {}, box));
+    });
+    const cached = h("input.gw-use-cached", { type: "checkbox", checked: !!model.get("use_cached_job"),
+      onchange: () => { model.set("use_cached_job", cached.checked); model.save_changes(); } });
+    const go = h("button.gw-primary.gw-rerun", { type: "button", title: "Invoke this workflow again",
+      onclick: () => {
+        const changed = Object.fromEntries(Object.entries(replace).filter(([, v]) => v.trim()));
+        model.set("replace", changed);
+        bump("rerun_request");
+      } }, "Rerun");
+    return [
+      go,
+      h("label.gw-cached-label", { title: "Galaxy reuses the results of identical jobs (use_cached_job)" },
+        cached, " reuse identical jobs"),
+      rows.length ? h("details.gw-rerun-inputs", {},
+        h("summary.gw-muted.gw-small", {}, "replace inputs"),
+        h("table.gw-table", {}, h("tbody", {}, rows))) : null,
+    ];
+  }
+
+  function act() {
+    const busy = model.get("busy");
+    clear(actions);
+    if (busy) {
+      actions.append(h("span.gw-muted.gw-busy", {}, h("span.gw-spinner"), ` ${busy}…`));
+    } else if (model.get("can_cancel")) {
+      actions.append(...cancelControls());
+    } else if (model.get("can_rerun")) {
+      confirming = false;
+      actions.append(...rerunControls());
+    }
   }
 
   function steps() {
@@ -135,13 +203,17 @@ function render({ model, el }) {
     if (!model.get("finished")) tick();
   }, 1000);
   const offs = [
-    watch(model, ["phase", "state", "totals", "workflow_name", "history_name", "invocation_id", "started", "finished", "expected_jobs"], head),
+    watch(model, ["phase", "state", "totals", "workflow_name", "history_name", "invocation_id", "rerun_of", "started", "finished", "expected_jobs"], head),
     watch(model, ["steps"], steps),
     watch(model, ["error", "stderr", "failed_tool"], failure),
     watch(model, ["outputs"], outs),
     watch(model, ["variable_message"], () => setMessage(varMessage, model.get("variable_message"), "ok")),
+    watch(model, ["can_cancel", "can_rerun", "busy", "rerun_inputs"], act),
+    watch(model, ["action_message"], () => setMessage(actionMessage, model.get("action_message"), "info")),
   ];
   head();
+  act();
+  setMessage(actionMessage, model.get("action_message"), "info");
   steps();
   failure();
   outs();
