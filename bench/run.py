@@ -27,6 +27,7 @@ import bench_download
 import bench_import
 import bench_latency
 import bench_listing
+import bench_panel
 import bench_upload
 import bench_upload_tus
 from common import Ctx, Row, say, table
@@ -41,6 +42,7 @@ BENCHMARKS = {
     "upload_tus": bench_upload_tus,  # 1 GB by TUS vs BioBlend and one raw PATCH; resume at 50%
     "batch": bench_batch,
     "latency": bench_latency,  # starts two local Galaxies of its own, one after the other (~4 min)
+    "panel": bench_panel,  # starts a local Galaxy of its own with a 10,000-item history (~3 min)
 }
 
 
