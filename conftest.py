@@ -143,7 +143,8 @@ def history(gi):
     return gi.histories.create("gw-tests scratch")
 
 
-TABLE = "#name\tvalue\tgroup\nalpha\t3\ta\nbeta\t1\tb\ngamma\t5\ta\ndelta\t2\tb\n"
+# unsorted on purpose: its head is neither the start of the sorted nor of the reverse-sorted table
+TABLE = "#name\tvalue\tgroup\ndelta\t2\tb\ngamma\t5\ta\nalpha\t3\ta\nbeta\t1\tb\n"
 SAMPLES = {
     "s1": "#id\tcount\nr1\t10\nr2\t20\n",
     "s2": "#id\tcount\nr1\t7\nr2\t5\nr3\t9\n",

@@ -89,7 +89,7 @@ def test_show_peek_preview_wait(gi, uploaded):
     assert isinstance(ds, Dataset) and ds.state == "ok" and ds.extension == "tabular"
     assert ds.size == len(gi.datasets.content(ds.id))
     assert "alpha" in gi.datasets.peek(ds.id)
-    assert gi.datasets.preview(ds.id, 2) == ["#name\tvalue\tgroup", "alpha\t3\ta"]
+    assert gi.datasets.preview(ds.id, 2) == ["#name\tvalue\tgroup", "delta\t2\tb"]
     assert gi.datasets.wait(ds.id, timeout=5).state == "ok"
     assert "<table>" in ds._repr_html_() and "table.tsv" in ds._repr_html_()
 
@@ -190,7 +190,7 @@ def test_missing_file_is_a_clear_error(gi, history, tmp_path):
 def test_convert_load_by_datatype(gi, uploaded):
     df = convert.load(gi, uploaded.table)
     assert list(df.columns) == ["name", "value", "group"]
-    assert df["value"].tolist() == [3, 1, 5, 2]
+    assert df["value"].tolist() == [2, 5, 3, 1]
     assert convert.load(gi, uploaded.json) == {"a": 1, "b": [1, 2]}
     assert convert.load(gi, uploaded.text) == "first line\nsecond line\n"
     csv = convert.load(gi, uploaded.csv)

@@ -195,6 +195,8 @@ def test_scientist_session(lab, page, galaxy_server, history, uploaded):
     expect(out).to_contain_text("top: [('notes', 'first line'), ('table', '#name\\tvalue\\tgroup')]")
     # lines=3 typed in the form reached Galaxy: the table's head kept 3 lines (notes has only 2)
     expect(out).to_contain_text("lines: [('notes', 2), ('table', 3)]")
+    # the table starts delta, gamma: its head after the sort is alpha, beta
+    expect(out).to_contain_text("table rows: ['alpha', 'beta']")
 
     # 7. reattach to the finished run by id
     nb.run(6)

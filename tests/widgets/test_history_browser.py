@@ -57,7 +57,7 @@ def test_clicking_rows_shows_peeks(gi, history, uploaded, browser_sends):
     browser_sends(hb.widget, {"action": "show", "id": uploaded.table.id})
     d = hb.widget.detail
     assert d["name"] == "table.tsv" and d["state"] == "ok"
-    assert d["lines"][0] == "#name\tvalue\tgroup" and d["lines"][1] == "alpha\t3\ta"
+    assert d["lines"][0] == "#name\tvalue\tgroup" and d["lines"][1] == "delta\t2\tb"
     browser_sends(hb.widget, {"action": "show", "id": uploaded.samples.id})
     assert [e["identifier"] for e in hb.widget.detail["elements"]] == ["s1", "s2", "s3"]
     browser_sends(hb.widget, {"action": "hide"})

@@ -69,7 +69,6 @@ def test_form_is_built_from_the_workflow_inputs(gi, history, uploaded, demo_work
 def launched(gi, history, uploaded, demo_workflows):
     """Start everything at once: a batch of two demo runs, a failing run, a running upload."""
     uploaded.samples  # noqa: B018 - waits for the session uploads
-    polled = gi.uploads.paste(history.id, "one\ntwo\n", name="polled.txt", ext="txt")
 
     launcher = WorkflowLauncher(gi, demo_workflows["sort_and_head"], history=history)
     launcher.form.set_state({"batch": True, "values": {"lines": 3}})
@@ -81,24 +80,26 @@ def launched(gi, history, uploaded, demo_workflows):
     failing.pickers["table"].widget.set_state({"selected": [uploaded.text.id]})
     failing.form.set_state({"target": "new", "new_history_name": "gw-tests failing run"})
     failing.form._handle_custom_msg({"action": "run"}, [])
-    yield SimpleNamespace(launcher=launcher, failing=failing, polled=polled)
+    yield SimpleNamespace(launcher=launcher, failing=failing)
     launcher.close()
     failing.close()
 
 
-def test_browser_updates_running_items_by_itself(gi, history, launched, browser_sets, eventually):
-    hb = HistoryBrowser(gi, history, filter="name:polled.txt", poll_interval=1.0)
+def test_browser_updates_running_items_by_itself(gi, history, uploaded, browser_sets, eventually):
+    # a job that sleeps 15 s: its output is surely not ok yet when the browser opens
+    run = gi.tools.run("gw_sleep", history.id, {"input1": uploaded.text, "seconds": 15})
+    (out,) = run.outputs
+    hb = HistoryBrowser(gi, history, filter=f"hid:{out.hid}", poll_interval=1.0)
     (row,) = hb.widget.rows
-    if row["state"] == "ok":
-        pytest.skip("the upload finished before the browser opened")
+    assert row["state"] != "ok", row
     assert hb._poller.running  # a background thread follows the running row; this thread is free
-    closed = HistoryBrowser(gi, history, filter="name:polled.txt", poll_interval=0.5)
+    closed = HistoryBrowser(gi, history, filter=f"hid:{out.hid}", poll_interval=0.5)
     assert closed._poller.running
     closed.close()  # closing the widget stops its thread
     eventually(lambda: not closed._poller.running, timeout=10)
     eventually(lambda: hb.widget.rows[0]["state"] == "ok")
     eventually(lambda: not hb._poller.running, timeout=10)
-    assert hb.widget.rows[0]["size"] == "8 B"
+    assert hb.widget.rows[0]["size"] == "23 B"  # a copy of notes.txt
     hb.close()
 
 
@@ -130,16 +131,25 @@ def test_monitors_reach_done_with_outputs_by_label(gi, launched, uploaded):
     # the run went over both picked datasets, with lines=3 from the form
     tops = {k: gi.datasets.text(v.id) for k, v in monitor.outputs["top"].datasets().items()}
     assert tops == {
-        "table": "#name\tvalue\tgroup\nalpha\t3\ta\nbeta\t1\tb\n",
+        "table": "#name\tvalue\tgroup\nalpha\t3\ta\nbeta\t1\tb\n",  # sorted, then 3 lines
         "notes": "first line\nsecond line\n",
     }
     assert "sorted" in repr(monitor) and ": ok" in repr(monitor)
 
 
-def test_outputs_go_to_variables(launched):
+@pytest.fixture
+def shell():
+    """The IPython shell the widget pushes into; made here, then dropped, so a later test can make
+    its own kind of shell (the magics' TestingShell) in any order."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    shell = InteractiveShell.instance()
+    made = not InteractiveShell.initialized()
+    yield InteractiveShell.instance()
+    if made:
+        InteractiveShell.clear_instance()
+
+
+def test_outputs_go_to_variables(launched, shell):
     (monitor,) = launched.launcher.monitors
     monitor.wait(600)
     monitor.widget._handle_custom_msg({"action": "to_variable", "label": "top", "name": "top_table"}, [])
