@@ -15,9 +15,11 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError, GalaxyError
@@ -48,13 +50,15 @@ class Frontend:
     reason: str = ""
 
 
-def detect_frontend(shell: Any = None, environ: Mapping[str, str] | None = None) -> Frontend:
+def detect_frontend(
+    shell: Any = None, environ: Mapping[str, str] | None = None, server_cmdline: str | None = None
+) -> Frontend:
     """Decide from the environment whether the side panel can be used.
 
     A kernel cannot see its frontend, so this looks at what it can see: a Jupyter kernel at all (a
-    plain IPython console has none), VS Code's variables, Colab, and whether ``sidecar`` is
-    installed. ``GALAXY_WIDGETS_PANEL=inline`` (or ``side``) overrides the guess, e.g. for
-    Notebook 7, whose right-hand area sidecar uses as well.
+    plain IPython console has none), whether ``sidecar`` is installed, VS Code's variables, Colab,
+    and the command line of the server that started the kernel (``jupyter notebook``: Notebook 7,
+    where sidecar's panel did not show). ``GALAXY_WIDGETS_PANEL=inline`` or ``side`` overrides it.
     """
     env = os.environ if environ is None else environ
     mode = (env.get(PANEL_ENV) or "auto").strip().lower()
@@ -76,7 +80,19 @@ def detect_frontend(shell: Any = None, environ: Mapping[str, str] | None = None)
         return Frontend(False, f"VS Code has no JupyterLab side panel (set {PANEL_ENV}=side to try anyway)")
     if "google.colab" in sys.modules:
         return Frontend(False, "Colab has no JupyterLab side panel")
+    server = _server_cmdline() if server_cmdline is None else server_cmdline
+    if re.search(r"(^|[/\s])(jupyter-notebook|notebook)(\s|$)", server):
+        return Frontend(False, f"Notebook 7 shows no sidecar panel ({PANEL_ENV}=side tries anyway)")
     return Frontend(True)
+
+
+def _server_cmdline() -> str:
+    """The command line of the kernel's parent (the Jupyter server), where /proc tells; else ""."""
+    try:
+        raw = Path(f"/proc/{os.getppid()}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
 
 
 class SidePanel:

@@ -39,7 +39,12 @@ def cell_ran(shell: FakeKernelShell) -> None:
 # ---------------------------------------------------------------------- where it goes (no server)
 def test_side_panel_only_in_a_jupyter_kernel_with_sidecar_outside_vscode():
     kernel = object()
-    assert detect_frontend(shell_with(kernel), {}) == Frontend(True)
+    lab = "/venv/bin/python -m jupyterlab --no-browser --port=8888"
+    assert detect_frontend(shell_with(kernel), {}, lab) == Frontend(True)
+    assert detect_frontend(shell_with(kernel), {}, "/venv/bin/jupyter-lab") == Frontend(True)
+    for notebook7 in ("/venv/bin/python /venv/bin/jupyter-notebook", "/venv/bin/python -m notebook --port=1"):
+        nb7 = detect_frontend(shell_with(kernel), {}, notebook7)
+        assert not nb7.side_panel and "Notebook 7" in nb7.reason, notebook7
     plain = detect_frontend(shell_with(None), {})
     assert not plain.side_panel and "console" in plain.reason
     vscode = detect_frontend(shell_with(kernel), {"VSCODE_PID": "4242"})
