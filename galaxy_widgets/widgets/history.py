@@ -347,6 +347,7 @@ class HistoryBrowser(Facade):
         """Files dropped on the browser, into the history shown when they were dropped: TUS, then
         ONE fetch request for them all (``gi.uploads.files``). Returns ``(name, hid)`` pairs."""
         result = self.gi.uploads.files(history_id, paths, names=names, progress=progress)
+        self._load_histories()  # its size and count
         if history_id == self.widget.history_id:
             self._load_page()  # the new items, running; the poller follows them
         return [(d.name, d.hid) for d in result.datasets]

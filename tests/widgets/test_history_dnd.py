@@ -208,3 +208,51 @@ def test_a_bad_chunk_stops_the_drop_and_cleans_up(gi, drop_history):
     answer = talk.say({"action": "upload_chunk", "batch": "c", "index": 0, "offset": 0}, [b"ab"])
     assert answer["event"] == "upload_error"
     hb.close()
+
+
+class _Widget:
+    """What Dropzone needs of a widget: the traits it sets, ``history_id`` and ``send``."""
+
+    history_id = "h1"
+    uploads: list[dict] = []
+    upload_note = ""
+    max_upload_bytes = 0
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def send(self, content: dict, buffers: Any = None) -> None:
+        self.sent.append(content)
+
+
+def test_receiving_a_big_file_keeps_memory_flat():
+    """64 MiB in 1 MiB chunks: what Python holds at its peak stays near one chunk, whatever the size."""
+    import tracemalloc
+
+    size = 64 * dropzone.CHUNK_BYTES
+    got: list[tuple[str, list[int], list[str]]] = []
+    w = _Widget()
+    dz = dropzone.Dropzone(
+        w,
+        lambda h, paths, names, progress: got.append((h, [p.stat().st_size for p in paths], names)) or [],
+        max_bytes=size,
+    )
+    dz.start("m", [{"name": "big.bin", "size": size}])
+    path = dz._batches["m"].files[0].path
+    tracemalloc.start()
+    try:
+        for offset in range(0, size, dropzone.CHUNK_BYTES):
+            chunk = bytes([offset // dropzone.CHUNK_BYTES % 251]) * dropzone.CHUNK_BYTES
+            dz.chunk("m", 0, offset, [memoryview(chunk)])
+            del chunk
+            if offset == size // 2:
+                assert path.stat().st_size == offset + dropzone.CHUNK_BYTES  # on disk as it comes
+        for thread in dz.threads:
+            thread.join(10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == [("h1", [size], ["big.bin"])]
+    assert peak < 4 * dropzone.CHUNK_BYTES, f"peak {peak:,} bytes while receiving {size:,}"
+    assert w.sent[-1]["event"] == "upload_ack" and w.sent[-1]["received"] == size
+    assert not path.exists()

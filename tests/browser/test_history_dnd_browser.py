@@ -1,0 +1,210 @@
+"""Drag and drop in the real JupyterLab, headless Chromium, against the real Galaxy.
+
+1. A dataset row and a collection row of ``%galaxy browse`` are dragged with the mouse into empty
+   code cells (Playwright's ``drag_to``: real mouse events; Chromium runs the HTML5 drag itself). The
+   cells then hold the code the rows carry; running them loads a DataFrame and a dict of DataFrames,
+   checked against the values written out here.
+2. Files are dropped on a browser of a fresh history. The desktop cannot be driven from a headless
+   page, so the drop is dispatched: ``dragover`` then ``drop`` on the widget, with one
+   ``DataTransfer`` holding ``File`` objects made in the page. Two files (one of several chunks)
+   become two datasets with the right bytes, made by one upload job; a file over the limit is
+   refused with the note pointing to ``%galaxy upload PATH``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+NOTEBOOK = "history_dnd.ipynb"
+LIMIT = 3 * 1024 * 1024
+#: 1.7 MiB of numbered lines: two 1 MiB chunks on the way to the kernel
+BIG_LINES = 150_000
+SMALL = "hello from the desktop\nsecond line\n"
+CELLS = [
+    # 0: the magics on the test Galaxy (URL and key from the server's environment), its history current
+    "import os\n%load_ext galaxy_widgets\n%galaxy connect\n%galaxy use @HISTORY@",
+    # 1, 2: empty cells to drop rows into (above the browser: a drag target must be on screen)
+    "",
+    "",
+    # 3: the browser of the current history: rows drag out as %galaxy get #hid
+    "%galaxy browse -o hb",
+    # 4: what the dropped code loaded
+    "print('table:', list(table.columns), table.values.tolist())\n"
+    "print('samples:', {k: (list(v.columns), v.values.tolist()) for k, v in sorted(samples.items())})",
+    # 5: a browser of a fresh history, with a small drop limit
+    "from galaxy_widgets.widgets import HistoryBrowser\n"
+    "drop = HistoryBrowser(hb.gi, os.environ['GW_DND_HISTORY'], max_upload=@LIMIT@)\ndrop",
+]
+
+
+def notebook(history: str) -> dict:
+    cells = [c.replace("@HISTORY@", history).replace("@LIMIT@", str(LIMIT)) for c in CELLS]
+    return {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
+            for src in cells
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def big_text() -> str:
+    return "".join(f"line {i:06d}\n" for i in range(BIG_LINES))
+
+
+@pytest.fixture(scope="module")
+def drop_history(gi):
+    return gi.histories.create("gw-tests browser drop")
+
+
+@pytest.fixture(scope="module")
+def lab_env(galaxy_server, history, uploaded, drop_history) -> dict[str, str]:
+    uploaded.samples  # noqa: B018 - the session's uploads are ready
+    return {
+        "GALAXY_URL": galaxy_server.url,
+        "GALAXY_API_KEY": galaxy_server.api_key,  # the server's environment only, never the notebook
+        "GW_DND_HISTORY": drop_history.id,
+    }
+
+
+class Notebook:
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+
+    def run(self, index: int, timeout: float = 120_000) -> Any:
+        from playwright.sync_api import expect
+
+        self.page.evaluate(
+            """(i) => {
+                const nb = window.jupyterapp.shell.currentWidget.content;
+                nb.activeCellIndex = i;
+                return window.jupyterapp.commands.execute('notebook:run-cell');
+            }""",
+            index,
+        )
+        expect(self.cells.nth(index).locator(".jp-InputPrompt")).to_have_text(
+            re.compile(r"\[\d+\]:"), timeout=timeout
+        )
+        return self.cells.nth(index)
+
+    def source(self, index: int) -> str:
+        return self.page.evaluate(
+            "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.getSource()",
+            index,
+        )
+
+    def output(self, index: int) -> Any:
+        return self.cells.nth(index).locator(".jp-OutputArea-output")
+
+    def errors_in(self, index: int) -> list[str]:
+        kinds = ("stderr", "error")
+        bad = ", ".join(f".jp-RenderedText[data-mime-type='application/vnd.jupyter.{k}']" for k in kinds)
+        return self.cells.nth(index).locator(bad).all_inner_texts()
+
+
+DROP_FILES = """([target, files]) => {
+  const dt = new DataTransfer();
+  for (const [name, text, size] of files) {
+    dt.items.add(new File([text === null ? new Uint8Array(size) : text], name, { type: "text/plain" }));
+  }
+  for (const type of ["dragenter", "dragover", "drop"]) {
+    target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }
+}"""
+
+
+def test_drag_rows_into_cells_and_drop_files_into_galaxy(
+    lab, page, gi, galaxy_server, history, uploaded, drop_history
+):
+    from playwright.sync_api import expect
+
+    (lab.root / NOTEBOOK).write_text(json.dumps(notebook(history.id)))
+    page.goto(lab.notebook_url(NOTEBOOK))
+    expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
+    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
+    nb = Notebook(page)
+    nb.run(0)
+    assert not nb.errors_in(0), nb.errors_in(0)
+    page.set_viewport_size({"width": 1280, "height": 1600})
+    nb.run(3)
+    hb = nb.output(3).locator(".gw-history")
+    table_row = hb.locator(f".gw-history-row[data-id='{uploaded.table.id}']")
+    samples_row = hb.locator(f".gw-history-row[data-id='{uploaded.samples.id}']")
+    expect(table_row).to_be_visible()
+    expect(samples_row).to_be_visible()
+
+    # 1. real mouse drags of a dataset row and a collection row into the two empty cells
+    table_row.drag_to(nb.cells.nth(1).locator(".cm-content"))
+    expect(nb.cells.nth(1).locator(".cm-content")).to_contain_text("%galaxy get")
+    samples_row.drag_to(nb.cells.nth(2).locator(".cm-content"))
+    expect(nb.cells.nth(2).locator(".cm-content")).to_contain_text("%galaxy get")
+    assert nb.source(1) == f"table = %galaxy get #{uploaded.table.hid}"
+    assert nb.source(2) == f"samples = %galaxy get #{uploaded.samples.hid}"
+    for i in (1, 2, 4):
+        nb.run(i)
+        assert not nb.errors_in(i), nb.errors_in(i)
+    out = nb.output(4)
+    expect(out).to_contain_text(
+        "table: ['name', 'value', 'group'] "
+        "[['delta', 2, 'b'], ['gamma', 5, 'a'], ['alpha', 3, 'a'], ['beta', 1, 'b']]"
+    )
+    expect(out).to_contain_text(
+        "samples: {'s1': (['id', 'count'], [['r1', 10], ['r2', 20]]), "
+        "'s2': (['id', 'count'], [['r1', 7], ['r2', 5], ['r3', 9]]), "
+        "'s3': (['id', 'count'], [['r1', 1]])}"
+    )
+
+    # 2. files dropped on a browser of a fresh history: two go in, one is over the limit
+    nb.run(5)
+    drop = nb.output(5).locator(".gw-history")
+    expect(drop.locator(".gw-contents-head")).to_contain_text("gw-tests browser drop")
+    big = big_text()
+    target = drop.element_handle()
+    page.evaluate(DROP_FILES, [target, [["numbers.txt", big, 0], ["hello.txt", SMALL, 0]]])
+    uploads = drop.locator(".gw-upload")
+    expect(uploads).to_have_count(2)
+    expect(drop.locator(".gw-upload progress")).to_have_count(2)
+    expect(drop.locator(".gw-upload[data-state='done']")).to_have_count(2, timeout=120_000)
+    expect(drop.locator(".gw-upload[data-name='hello.txt'] .gw-upload-state")).to_contain_text(
+        re.compile(r"added as #\d+")
+    )
+    expect(drop.locator(".gw-history-row")).to_have_count(2)  # the browser shows the new datasets
+
+    made = {d.name: d for d in gi.histories.contents(drop_history.id, "deleted:false").all()}
+    assert set(made) == {"numbers.txt", "hello.txt"}
+    done = {n: gi.datasets.wait(d.id, timeout=300) for n, d in made.items()}
+    assert gi.datasets.text(done["hello.txt"].id) == SMALL
+    numbers = gi.datasets.text(done["numbers.txt"].id)
+    assert len(numbers) == 12 * BIG_LINES  # 1.7 MiB: two chunks of the browser-to-kernel trip
+    assert numbers.startswith("line 000000\nline 000001\n") and numbers.endswith("line 149999\n")
+    assert numbers == big
+    jobs = {gi.get(f"datasets/{d.id}")["creating_job"] for d in done.values()}
+    assert len(jobs) == 1, jobs  # one upload request for the batch
+    expect(drop.locator(".gw-history-row[data-state='ok']")).to_have_count(2, timeout=60_000)
+    DOCS.mkdir(exist_ok=True)
+    drop.screenshot(path=str(DOCS / "history-drop.png"), animations="disabled")
+
+    page.evaluate(DROP_FILES, [target, [["huge.bam", None, LIMIT + 1]]])
+    note = drop.locator(".gw-upload-note")
+    expect(note).to_contain_text("huge.bam")
+    expect(note).to_contain_text("%galaxy upload PATH")
+    expect(drop.locator(".gw-upload[data-name='huge.bam']")).to_have_attribute("data-state", "refused")
+    assert len(gi.histories.contents(drop_history.id, "deleted:false").all()) == 2
+
+    assert galaxy_server.api_key not in page.content()
+    for i in range(6):
+        assert not nb.errors_in(i), nb.errors_in(i)
