@@ -125,4 +125,5 @@ class MonitorModel(_Model):
     replace = t.Dict().tag(sync=True)  # label -> text (a hid, id or name:, or a parameter value)
     busy = t.Unicode("").tag(sync=True)  # "cancelling" or "rerunning" while Python works
     action_message = t.Unicode("").tag(sync=True)
+    action_failed = t.Bool(False).tag(sync=True)  # action_message is why a cancel or rerun failed
     rerun_of = t.Unicode("").tag(sync=True)

@@ -107,6 +107,7 @@ class InvocationMonitor(Facade):
         """Cancel the running invocation (Galaxy deletes its unfinished jobs); the monitor follows
         it until Galaxy says cancelled. A run that is over raises NothingToCancelError."""
         inv = self.gi.invocations.cancel(self.invocation_id)
+        self.widget.action_failed = False
         self.widget.action_message = (
             f"Cancelling invocation {inv.id}: Galaxy stops scheduling it and deletes its unfinished jobs."
         )
@@ -156,7 +157,7 @@ class InvocationMonitor(Facade):
             w.error = w.stderr = w.failed_tool = w.variable_message = ""
             w.finished = 0.0
             w.started = epoch(inv.create_time) or time.time()
-            w.can_cancel, w.can_rerun = True, False
+            w.can_cancel, w.can_rerun, w.action_failed = True, False, False
         if inv.history_id:
             try:
                 w.history_name = self.gi.histories.show(inv.history_id).name
@@ -174,12 +175,12 @@ class InvocationMonitor(Facade):
     def _act(self, what: str, call: Any) -> None:
         """Run a button's call; its error goes into the widget, never into the kernel's log."""
         w = self.widget
-        w.busy, w.action_message = what, ""
+        w.busy, w.action_message, w.action_failed = what, "", False
         try:
             call()
         except GalaxyError as exc:
-            w.action_message = ""
-            w.error = str(exc)
+            with w.hold_sync():
+                w.action_message, w.action_failed = str(exc), True
         finally:
             w.busy = ""
 
@@ -280,6 +281,8 @@ class InvocationMonitor(Facade):
         self.progress = snap
         active = any(s in ACTIVE_STATES for s, n in snap.states.items() if n)
         finished = snap.done or (bool(snap.error) and not active and snap.invocation.state != "new")
+        if snap.invocation.state == "cancelling" or (snap.invocation.state == "cancelled" and active):
+            finished = False  # follow a cancel until Galaxy has stopped its jobs
         steps = []
         for s in snap.steps:
             label, is_input = self._steps.get(s.order_index, (s.label or f"step {s.order_index + 1}", False))

@@ -140,6 +140,10 @@ function render({ model, el }) {
     ];
   }
 
+  function actionMsg() {
+    setMessage(actionMessage, model.get("action_message"), model.get("action_failed") ? "error" : "info");
+  }
+
   function act() {
     const busy = model.get("busy");
     clear(actions);
@@ -149,7 +153,7 @@ function render({ model, el }) {
       actions.append(...cancelControls());
     } else if (model.get("can_rerun")) {
       confirming = false;
-      actions.append(...rerunControls());
+      actions.append(...rerunControls().filter(Boolean));
     }
   }
 
@@ -209,11 +213,11 @@ function render({ model, el }) {
     watch(model, ["outputs"], outs),
     watch(model, ["variable_message"], () => setMessage(varMessage, model.get("variable_message"), "ok")),
     watch(model, ["can_cancel", "can_rerun", "busy", "rerun_inputs"], act),
-    watch(model, ["action_message"], () => setMessage(actionMessage, model.get("action_message"), "info")),
+    watch(model, ["action_message", "action_failed"], actionMsg),
   ];
   head();
   act();
-  setMessage(actionMessage, model.get("action_message"), "info");
+  actionMsg();
   steps();
   failure();
   outs();

@@ -80,10 +80,13 @@ def test_python_rerun_and_errors_go_to_the_widget(gi, runs, uploaded, browser_se
     mon = InvocationMonitor(gi, runs["failing"].id, poll_interval=1)
     try:
         eventually(lambda: mon.done)
-        browser_sets(mon.widget, replace={"reads": "#99999"}, rerun_request=1)  # no such hid
-        assert "#99999" in mon.widget.error and mon.invocation_id == runs["failing"].id  # nothing run
-        browser_sets(mon.widget, replace={"nope": "1"}, rerun_request=2)
-        assert "No input 'nope' to replace" in mon.widget.error
+        w = mon.widget
+        run_error = w.error
+        browser_sets(w, replace={"reads": "#99999"}, rerun_request=1)  # no such hid
+        assert "#99999" in w.action_message and w.action_failed and w.busy == ""
+        assert mon.invocation_id == runs["failing"].id and w.error == run_error  # nothing run
+        browser_sets(w, replace={"nope": "1"}, rerun_request=2)
+        assert "No input 'nope' to replace" in w.action_message and w.action_failed
         new = mon.rerun(replace={"reads": uploaded.pair}, use_cached_job=False)
         assert mon.invocation_id == new.id and mon.widget.can_cancel and not mon.widget.can_rerun
         with pytest.raises(GalaxyError, match="still running"):
