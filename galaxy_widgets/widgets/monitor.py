@@ -326,6 +326,8 @@ class InvocationMonitor(Facade):
             w.can_cancel, w.can_rerun = not finished, finished
         self.error = snap.error
         if finished:
+            if snap.invocation.state == "cancelled" and w.action_message.startswith("Cancelling"):
+                w.action_message = f"Invocation {snap.invocation.id} is cancelled; Rerun runs it again."
             if not self._request_inputs:
                 try:
                     self._load_rerun_inputs()

@@ -84,6 +84,7 @@ def test_cancel_with_confirmation_and_rerun_of_a_failed_run(lab, page, gi, runs,
     expect(running).to_have_attribute("data-state", "error", timeout=60_000)
     expect(running.locator("button.gw-rerun")).to_be_visible()
     expect(running.locator("button.gw-cancel")).to_have_count(0)
+    expect(running.locator(".gw-action-msg")).to_contain_text(f"Invocation {long_id} is cancelled")
 
     # 2. Rerun of the failed run with its bad input replaced by the good pair's hid
     nb.run(1)
@@ -96,8 +97,16 @@ def test_cancel_with_confirmation_and_rerun_of_a_failed_run(lab, page, gi, runs,
     row.locator("input.gw-replace").fill(f"#{uploaded.pair.hid}")
     DOCS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 1500})
-    page.locator(".jp-NotebookPanel").screenshot(
-        path=str(DOCS / "monitor-cancel-rerun.png"), animations="disabled"
+    first, last = nb.output(0).bounding_box(), nb.output(1).bounding_box()
+    page.screenshot(
+        path=str(DOCS / "monitor-cancel-rerun.png"),
+        animations="disabled",
+        clip={
+            "x": first["x"] - 8,
+            "y": first["y"] - 8,
+            "width": first["width"] + 16,
+            "height": last["y"] + last["height"] - first["y"] + 16,
+        },
     )
     failed.locator("button.gw-rerun").click()
     expect(failed).not_to_have_attribute("data-invocation", failing_id)

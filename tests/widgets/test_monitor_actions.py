@@ -35,6 +35,7 @@ def test_cancel_button_traits_cancel_in_galaxy(gi, runs, browser_sets, eventuall
         assert wait_state(gi, inv.id, {"cancelled"}).state == "cancelled"  # Galaxy says so
         eventually(lambda: mon.done)
         assert w.phase == "error" and "cancelled" in w.error
+        assert w.action_message == f"Invocation {inv.id} is cancelled; Rerun runs it again."
         assert not w.can_cancel and w.can_rerun  # over: Rerun is offered instead
         with pytest.raises(NothingToCancelError):
             mon.cancel()
