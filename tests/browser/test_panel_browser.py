@@ -168,6 +168,7 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
     expect(prompt).to_have_text("[*]:")
     expect(page.locator("#jp-main-statusbar")).to_contain_text("Busy")
     seen = [row.get_attribute("data-state")]
+    running_contrast: list[float] = []
     assert seen[0] != "ok", "the job finished before the busy cell started; nothing would be shown"
     deadline = time.monotonic() + 300
     while seen[-1] != "ok":
@@ -176,8 +177,11 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
         state = row.get_attribute("data-state")
         if state != seen[-1]:
             seen.append(state)
+        if state in ("queued", "running"):
+            running_contrast.append(row.locator(".gw-state").evaluate(CONTRAST))
         assert prompt.inner_text() == "[*]:", "the busy cell ended before the row reached ok"
     assert "running" in seen or "queued" in seen or "new" in seen, seen
+    assert running_contrast and min(running_contrast) >= 4.5, running_contrast  # light theme badge
     expect(row.locator(".gw-state")).to_have_text("ok")
     stop.write_text("")
     expect(prompt).to_have_text(re.compile(r"\[\d+\]:"))
@@ -198,15 +202,7 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
     assert panel.locator(".gw-history-row").count() <= 15
     shot(panel, "panel-360.png")
 
-    # 5. the dark theme: JupyterLab's variables, readable text
-    page.evaluate(
-        "() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})"
-    )
-    page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
-    page.wait_for_timeout(500)
-    back = panel.evaluate("(el) => getComputedStyle(el).backgroundColor")
-    rgb = [int(v) for v in re.findall(r"\d+", back)[:3]]
-    assert max(rgb) < 80, f"the panel's background is not dark in the dark theme: {back}"
+    # 5. readable text in the light theme, then in the dark one (JupyterLab's variables)
     checks = {
         "row name": panel.locator(".gw-history-row .gw-name").first,
         "ok badge": panel.locator(".gw-state-ok").first,
@@ -215,12 +211,21 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
         "close link": panel.locator(".gw-detail-close"),
         "peek": panel.locator(".gw-peek td").first,
     }
-    low = {}
-    for name, loc in checks.items():
-        ratio = loc.evaluate(CONTRAST)
-        if ratio < 4.5:
-            low[name] = round(ratio, 2)
-    assert not low, f"text below WCAG AA contrast (4.5) in the dark theme: {low}"
+
+    def low_contrast() -> dict[str, float]:
+        ratios = {name: loc.evaluate(CONTRAST) for name, loc in checks.items()}
+        return {name: round(r, 2) for name, r in ratios.items() if r < 4.5}
+
+    assert not low_contrast(), f"text below WCAG AA contrast (4.5) in the light theme: {low_contrast()}"
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})"
+    )
+    page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
+    page.wait_for_timeout(500)
+    back = panel.evaluate("(el) => getComputedStyle(el).backgroundColor")
+    rgb = [int(v) for v in re.findall(r"\d+", back)[:3]]
+    assert max(rgb) < 80, f"the panel's background is not dark in the dark theme: {back}"
+    assert not low_contrast(), f"text below WCAG AA contrast (4.5) in the dark theme: {low_contrast()}"
     right_panel_width(page, 520)
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "panel-dark.png"), animations="disabled")
