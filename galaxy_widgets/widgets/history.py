@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -60,6 +61,15 @@ def load_code(item: Dataset | Collection, shown_history: str, current_history: s
     return code if shown_history == current_history else f"%galaxy use {shown_history}\n{code}"
 
 
+def _ipython() -> Any:
+    """The running IPython shell, or None (plain Python)."""
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    return get_ipython()
+
+
 def _running(row: dict) -> bool:
     if row["type"] == "collection":
         return row["state"] not in ("ok", "error", "failed")
@@ -114,6 +124,10 @@ class HistoryBrowser(Facade):
         )
         self._poller = Poller(self._poll, poll_interval, self._poll_error, name="galaxy-widgets history poll")
         self.dropzone = Dropzone(self.widget, self._upload_dropped, max_upload)
+        self._coded_for: str | None = None  # the current history the rows' code was written for
+        self._shell = _ipython()
+        if self._shell is not None:
+            self._shell.events.register("post_run_cell", self._recode)
         w = self.widget
         w.observe(self._on_search, "history_search")
         w.observe(self._on_history, "history_id")
@@ -165,7 +179,39 @@ class HistoryBrowser(Facade):
 
     def close(self) -> None:
         self.dropzone.close()
+        if self._shell is not None:
+            try:
+                self._shell.events.unregister("post_run_cell", self._recode)
+            except ValueError:
+                pass
         super().close()
+
+    def _current_history(self) -> str | None:
+        """The history ``%galaxy get #hid`` reads: the magics' current one once they are loaded."""
+        magic = sys.modules.get("galaxy_widgets.magics.magic")
+        if magic is not None and self._shell is not None:
+            for c in getattr(self._shell, "configurables", ()):
+                if isinstance(c, magic.GalaxyMagics):
+                    return c.history_id
+        return self.gi.history_id
+
+    def _recode(self, *args: Any) -> None:
+        """After each cell: if the current history changed (``%galaxy use``), rewrite the rows' code
+        from the records at hand (no request), so a dragged hid is never read in another history."""
+        w = self.widget
+        if widget_closed(w):
+            return
+        current = self._current_history()
+        with self._lock:
+            if current == self._coded_for:
+                return
+            self._coded_for = current
+            w.rows = [
+                {**r, "code": load_code(self._records[r["id"]], w.history_id, current)}
+                if r["id"] in self._records
+                else r
+                for r in w.rows
+            ]
 
     def __repr__(self) -> str:
         w = self.widget
@@ -238,7 +284,7 @@ class HistoryBrowser(Facade):
                 return False
             for item in page.items:
                 self._records[item.id] = item
-            current = self.gi.history_id
+            current = self._coded_for = self._current_history()
             rows = [{**item_row(i), "code": load_code(i, w.history_id, current)} for i in page.items]
             with w.hold_sync():
                 w.rows = rows

@@ -15,6 +15,7 @@ from IPython.utils.text import DollarFormatter
 from galaxy_widgets.magics.parser import split_line
 from galaxy_widgets.records import Collection, Dataset
 from galaxy_widgets.widgets import HistoryBrowser, dropzone
+from galaxy_widgets.widgets import history as history_module
 from galaxy_widgets.widgets._format import variable_name
 from galaxy_widgets.widgets.history import load_code
 
@@ -72,7 +73,8 @@ def test_variable_names_from_dataset_names():
     assert variable_name("…", "data", "data_") == "data"
 
 
-def test_rows_carry_code_that_loads_them(gi, history, uploaded):
+def test_rows_carry_code_that_loads_them(gi, history, uploaded, monkeypatch):
+    monkeypatch.setattr(history_module, "_ipython", lambda: None)  # plain Python: gi's current history
     before = gi.history_id
     try:
         gi.history_id = history.id  # the browser shows the current history: a hid is enough
@@ -89,6 +91,36 @@ def test_rows_carry_code_that_loads_them(gi, history, uploaded):
         (row,) = hb.rows
         assert row["code"] == f"%galaxy use {history.id}\nnotes = %galaxy get #{uploaded.text.hid}"
         hb.close()
+    finally:
+        gi.history_id = before
+
+
+def test_code_follows_the_magics_current_history(gi, history, uploaded, monkeypatch):
+    """In IPython the code is for the magics: after `%galaxy use` elsewhere, the rows say which history."""
+    from types import SimpleNamespace
+
+    from IPython.core.events import EventManager
+
+    from galaxy_widgets.magics.magic import GalaxyMagics
+
+    magics = GalaxyMagics(shell=None)
+    magics.history_id = history.id
+    shell = SimpleNamespace(configurables=[magics], events=EventManager(None, {"post_run_cell"}))
+    monkeypatch.setattr(history_module, "_ipython", lambda: shell)
+    before = gi.history_id
+    try:
+        gi.history_id = None  # the magics' history counts, not the client's
+        hb = HistoryBrowser(gi, history, filter="name:table.tsv")
+        hid = uploaded.table.hid
+        assert [r["code"] for r in hb.rows] == [f"table = %galaxy get #{hid}"]
+        magics.history_id = "f2db41e1fa331b3e"  # a cell ran `%galaxy use` another history
+        shell.events.trigger("post_run_cell", None)
+        assert [r["code"] for r in hb.rows] == [f"%galaxy use {history.id}\ntable = %galaxy get #{hid}"]
+        magics.history_id = history.id
+        shell.events.trigger("post_run_cell", None)
+        assert [r["code"] for r in hb.rows] == [f"table = %galaxy get #{hid}"]
+        hb.close()
+        assert hb._recode not in shell.events.callbacks["post_run_cell"]
     finally:
         gi.history_id = before
 
