@@ -404,3 +404,62 @@ def test_by_project_one_collection_and_one_invocation_each(gi, pairs_workflow, t
         ["B_L001", "ok", 3, 300],
         ["C_L001", "ok", 4, 400],
     ]
+
+
+LANES_WORKFLOW = """
+class: GalaxyWorkflow
+label: gw-tests count pairs per lane
+inputs:
+  reads:
+    type: collection
+    collection_type: list:list:paired
+outputs:
+  counts:
+    outputSource: count/counts
+steps:
+  count:
+    tool_id: gw_count_pairs
+    in:
+      reads: reads
+"""
+
+
+def test_lanes_merged_per_sample_end_to_end(gi, tmp_path) -> None:
+    """--lanes merge: each sample is a list of its lanes (list:list:paired); a workflow taking that
+    maps over every lane of every sample, and the counts come back per sample and lane."""
+    wf = gi.workflows.import_(LANES_WORKFLOW, reuse=True)
+    run = tmp_path / f"run-lanes-{uuid.uuid4().hex[:6]}"
+    fastq = run / "Analysis" / "1" / "Data" / "fastq"
+    fastq.mkdir(parents=True)
+    for i, sample in enumerate("AB", 1):
+        for lane in (1, 2):
+            for r in (1, 2):
+                with gzip.open(fastq / f"{sample}_S{i}_L00{lane}_R{r}_001.fastq.gz", "wb") as gz:
+                    gz.write(reads(i + lane, 10 * i + lane))  # A: 2 and 3 reads, B: 3 and 4
+    (run / "SampleSheet.csv").write_text(SHEET)
+    (run / "CopyComplete.txt").write_text("")
+
+    watcher = Watcher(gi, tmp_path, wf, ext="fastqsanger.gz", lanes="merge")
+    [launched] = watcher.scan()
+    assert launched.status == "invoked"
+    entry = ledger(tmp_path)[run.name]
+    assert entry["collection_type"] == "list:list:paired"
+    [coll] = entry["collections"].values()
+    shown = gi.collections.wait(coll["collection_id"], timeout=600)
+    assert [(e.identifier, [x.identifier for x in e.object.elements]) for e in shown.elements] == [
+        ("A", ["L001", "L002"]),
+        ("B", ["L001", "L002"]),
+    ]
+    inv = gi.invocations.wait(coll["invocation_id"], timeout=600)
+    counts = gi.collections.wait(gi.invocations.outputs(inv.id)["counts"].id, timeout=600)
+    got = {
+        (sample.identifier, lane.identifier): gi.datasets.text(lane.object.id).splitlines()[-1]
+        for sample in counts.elements
+        for lane in sample.object.elements
+    }
+    assert got == {
+        ("A", "L001"): "2\t200",
+        ("A", "L002"): "3\t300",
+        ("B", "L001"): "3\t300",
+        ("B", "L002"): "4\t400",
+    }
