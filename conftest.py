@@ -44,12 +44,34 @@ _threads: dict[str, threading.Thread] = {}
 _errors: dict[str, BaseException] = {}
 
 
+#: the Galaxy release the session's servers run (``--galaxy-version``; default LocalGalaxy's own)
+GALAXY_VERSION: str | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--galaxy-version",
+        default=os.environ.get("GALAXY_TEST_VERSION") or None,
+        help="start the session's Galaxy servers at this release, e.g. 25.0.4 (env GALAXY_TEST_VERSION; "
+        "default: galaxy_widgets.local.GALAXY_VERSION)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from galaxy_widgets import local
+
+    global GALAXY_VERSION
+    GALAXY_VERSION = config.getoption("galaxy_version") or local.GALAXY_VERSION
+
+
 def _start(name: str, prefix: str) -> None:
-    from galaxy_widgets.local import LocalGalaxy, _free_port
+    from galaxy_widgets import local
 
     try:
         # a random free port: never the user's own local Galaxy's default one
-        lg = LocalGalaxy(_TMP / f"galaxy-{name}", port=_free_port(), prefix=prefix)
+        version = GALAXY_VERSION or local.GALAXY_VERSION
+        port = local._free_port()
+        lg = local.LocalGalaxy(_TMP / f"galaxy-{name}", port=port, prefix=prefix, version=version)
         st = lg.start()
         _servers[name] = Server(st.url, st.api_key, st.admin_password, st.bootstrap_key, lg)
     except BaseException as exc:
@@ -129,6 +151,13 @@ def gi(galaxy_server: Server):
     client = Galaxy(galaxy_server.url, api_key=galaxy_server.api_key)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def galaxy_release(gi) -> tuple[int, ...]:
+    """The test server's release, e.g. ``(25, 0)``, for the few tests that check a known difference
+    between releases (each one listed in README, Compatibility)."""
+    return tuple(int(x) for x in gi.get("version")["version_major"].split("."))
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,11 @@ def _local(args: argparse.Namespace) -> int:
         args.data_dir,
         port=args.port,
         prefix=args.prefix,
+        version=getattr(args, "version", None) or local.GALAXY_VERSION,
         production=getattr(args, "production", False),
     )
     if args.action == "install":
-        local.install()
+        local.install(server.version)
     elif args.action == "start":
         state = server.start()
         gi = server.client()
@@ -114,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", default=None, help="where its database and files go")
     p.add_argument("--port", type=_port, default=None, help="TCP port on 127.0.0.1 (1-65535)")
     p.add_argument("--prefix", default="", help="serve under a sub-path, e.g. /galaxy")
+    p.add_argument(
+        "--version",
+        default=local.GALAXY_VERSION,
+        help=f"the Galaxy release from PyPI, 25.0.1 or later (default: {local.GALAXY_VERSION})",
+    )
     p.add_argument("--profile", default="local", help="profile name to save (default: local)")
     p.add_argument("--no-profile", action="store_true", help="do not save a profile")
     p.add_argument(

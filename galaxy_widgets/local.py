@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 GALAXY_VERSION = "26.1.2"
 #: Pins in Galaxy's metadata that the package index does not carry, and what it carries instead.
 PIN_FIXES = {"certifi==2026.10.19": "certifi==2026.10.19.post1"}
+#: Distributions that install the same modules as a pinned one: pinned to its version, or a Galaxy
+#: split package's loose requirement pulls the newest, which overwrites them (Galaxy 25.0 pins
+#: fastapi-slim 0.115.12 while galaxy-web-apps asks for any fastapi: 0.128 breaks its imports).
+SAME_MODULES = {"fastapi-slim": "fastapi"}
 #: Galaxy's own pin for PostgreSQL (galaxy/dependencies/conditional-requirements.txt).
 PSYCOPG2 = "psycopg2-binary==2.9.10"
 DEFAULT_PORT = 8089
@@ -75,11 +79,26 @@ def _requirements_from_wheel(wheel: Path) -> list[str]:
             continue
         name_spec = req.split(";", 1)[0].strip()
         reqs.append(PIN_FIXES.get(name_spec.replace(" ", ""), req))
+    pinned = dict(r.replace(" ", "").split("==", 1) for r in reqs if "==" in r and ";" not in r)
+    for name, twin in SAME_MODULES.items():
+        if name in pinned and twin not in pinned:
+            reqs.append(f"{twin}=={pinned[name]}")
     return reqs
 
 
+def _download(pip: list[str], spec: str, dest: str) -> Path | None:
+    """Download one wheel without its dependencies; None when the index does not have it."""
+    got = subprocess.run([*pip, "download", "--no-deps", "-d", dest, spec], capture_output=True, text=True)
+    if got.returncode != 0:
+        if "No matching distribution found" in got.stderr:
+            return None
+        raise LocalGalaxyError(f"Downloading {spec} failed:\n{got.stderr[-1500:]}")
+    name = spec.split("==")[0].replace("-", "_")
+    return next(Path(dest).glob(f"{name}-*.whl"))
+
+
 def install(version: str = GALAXY_VERSION, log: Log = _stderr) -> Path:
-    """Install Galaxy into its cached venv (idempotent); returns the venv path."""
+    """Install Galaxy (25.0.1 or later) into its cached venv (idempotent); returns the venv path."""
     venv = venv_dir(version)
     marker = venv / ".galaxy-widgets-complete"
     if marker.exists():
@@ -91,17 +110,28 @@ def install(version: str = GALAXY_VERSION, log: Log = _stderr) -> Path:
     log(f"Installing Galaxy {version} into {venv} (one time, a few minutes) ...")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([*pip, "download", "--no-deps", "-d", tmp, f"galaxy=={version}"], check=True)
-        wheel = next(Path(tmp).glob("galaxy-*.whl"))
-        req_file = Path(tmp) / "requirements.txt"
-        req_file.write_text("\n".join(_requirements_from_wheel(wheel)) + "\n")
-        proc = subprocess.run([*pip, "install", "-r", str(req_file)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            missing = re.findall(r"No matching distribution found for (\S+)", proc.stderr)
-            hint = f" Missing pin(s): {', '.join(missing)}; add them to PIN_FIXES." if missing else ""
-            raise LocalGalaxyError(f"Installing Galaxy's dependencies failed.{hint}\n{proc.stderr[-3000:]}")
-        subprocess.run([*pip, "install", "--no-deps", str(wheel)], check=True)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            wheel = _download(pip, f"galaxy=={version}", tmp)
+            if wheel is None:
+                raise LocalGalaxyError(
+                    f"Galaxy {version} is not on the package index as `galaxy` (it has 25.0.1 and later; "
+                    "`pip index versions galaxy` lists them). Older releases come only as split packages "
+                    "(galaxy-app, galaxy-web-apps), which are not installed (README, Compatibility)."
+                )
+            reqs = _requirements_from_wheel(wheel)
+            req_file = Path(tmp) / "requirements.txt"
+            req_file.write_text("\n".join(reqs) + "\n")
+            proc = subprocess.run([*pip, "install", "-r", str(req_file)], capture_output=True, text=True)
+            if proc.returncode != 0:
+                missing = re.findall(r"No matching distribution found for (\S+)", proc.stderr)
+                hint = f" Missing pin(s): {', '.join(missing)}; add them to PIN_FIXES." if missing else ""
+                tail = proc.stderr[-3000:]
+                raise LocalGalaxyError(f"Installing Galaxy's dependencies failed.{hint}\n{tail}")
+            subprocess.run([*pip, "install", "--no-deps", str(wheel)], check=True)
+    except BaseException:
+        shutil.rmtree(venv, ignore_errors=True)  # never a half-made venv that looks usable
+        raise
     marker.write_text(version)
     log(f"Galaxy {version} installed in {time.monotonic() - started:.0f} s.")
     return venv
@@ -328,7 +358,7 @@ class LocalGalaxy:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                env={**os.environ, "GALAXY_CONFIG_FILE": str(config)},
+                env=self._environ(config, venv),
             )
         old = self.state()
         state = ServerState(
@@ -363,6 +393,15 @@ class LocalGalaxy:
         state = self._bootstrap_user(state, bootstrap_key)
         _write_private(self.state_file, json.dumps(asdict(state)))
         return state
+
+    @staticmethod
+    def _environ(config: Path, venv: Path) -> dict[str, str]:
+        """The server's environment: Galaxy's venv activated, as Galaxy < 26 finds it only from
+        ``VIRTUAL_ENV`` (legacy tools such as join1 import ``galaxy`` in their job)."""
+        path = f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        env = {**os.environ, "GALAXY_CONFIG_FILE": str(config), "VIRTUAL_ENV": str(venv), "PATH": path}
+        env.pop("PYTHONHOME", None)
+        return env
 
     def _worker_ready(self, offset: int) -> bool:
         """True once the Celery worker started by this start() logged that it is ready."""

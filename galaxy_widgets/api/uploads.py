@@ -184,6 +184,9 @@ class Uploads(Resource):
                             **TUS_HEADERS,
                             "Upload-Offset": str(offset),
                             "Content-Type": "application/offset+octet-stream",
+                            # Galaxy 25.0 writes a body after its 204 and then drops the connection:
+                            # a request reusing it would be reset (a POST is never resent).
+                            "Connection": "close",
                         },
                         raw=True,
                         what=f"Upload of {name!r}",

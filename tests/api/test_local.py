@@ -29,11 +29,36 @@ def test_requirements_rewrite_the_missing_certifi_pin(tmp_path):
     assert local._requirements_from_wheel(wheel) == ["certifi==2026.10.19.post1", "requests==2.32.3"]
 
 
-def test_running_server_state_and_config(galaxy_server):
+def test_requirements_pin_the_twin_of_a_slim_package(tmp_path):
+    """Galaxy 25.0 pins fastapi-slim; galaxy-web-apps' loose `fastapi` must not pull a newer one."""
+    wheel = _fake_wheel(tmp_path, ["fastapi-slim==0.115.12", "galaxy-web_apps==25.0.4"])
+    assert local._requirements_from_wheel(wheel) == [
+        "fastapi-slim==0.115.12",
+        "galaxy-web_apps==25.0.4",
+        "fastapi==0.115.12",
+    ]
+    both = _fake_wheel(tmp_path, ["fastapi-slim==0.115.12", "fastapi==0.115.12"])
+    assert local._requirements_from_wheel(both) == ["fastapi-slim==0.115.12", "fastapi==0.115.12"]
+
+
+def test_install_of_a_release_not_on_the_index_says_which_are(tmp_path, monkeypatch, capsys):
+    """24.2 exists only as split packages (galaxy-app, ...): a clear refusal, and no venv left behind."""
+    monkeypatch.setenv("GALAXY_WIDGETS_CACHE_DIR", str(tmp_path))
+    assert main(["local", "install", "--version", "24.2.4"]) == 1
+    err = capsys.readouterr().err
+    assert "Galaxy 24.2.4 is not on the package index as `galaxy`" in err and "25.0.1 and later" in err
+    assert "Traceback" not in err
+    assert not local.venv_dir("24.2.4").exists()
+
+
+def test_running_server_state_and_config(galaxy_server, gi):
     if galaxy_server.local is None:
         pytest.skip("the session uses an external Galaxy")
     lg = galaxy_server.local
     assert lg.is_running() and lg.url == galaxy_server.url
+    # the release asked for (--galaxy-version) is the one answering
+    version = gi.get("version")
+    assert f"{version['version_major']}.{version['version_minor']}" == lg.version
     assert oct(lg.state_file.stat().st_mode & 0o777) == "0o600"
     config = (lg.data_dir / "config" / "galaxy.yml").read_text()
     assert "timeout=60" in config and "fetch_url_allowlist: 127.0.0.0/8" in config

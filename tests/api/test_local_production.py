@@ -21,7 +21,7 @@ TABLE = "#name\tvalue\nalpha\t3\nbeta\t1\ngamma\t5\n"
 
 
 @pytest.fixture(scope="module")
-def production():
+def production(request):
     try:
         bin_dir()
     except RuntimeError as exc:
@@ -31,6 +31,7 @@ def production():
         Path(tempfile.mkdtemp(prefix="galaxy-production-", dir=base)),
         port=local._free_port(),
         production=True,
+        version=request.config.getoption("galaxy_version") or local.GALAXY_VERSION,  # --galaxy-version
     )
     try:
         lg.start(log=lambda m: None)

@@ -120,14 +120,23 @@ def import_patterns(gi: Any) -> Any:
 
     gxformat2 has no way to give a range a message (``min``/``max`` make an ``in_range`` validator
     without one), so the test goes through the ``.ga`` export, as IWC workflows are written.
+    Galaxy 25.0's gxformat2 import drops parameter validators altogether (26.1 keeps them): the
+    ``.ga`` then gets them as IWC's ``.ga`` files carry them (README, Compatibility).
     """
     draft = post(gi, {"yaml_content": PATTERNS})
     ga = gi.get(f"workflows/{draft.id}/download", params={"style": "ga"})
+    written = {
+        "MGnify's sample": {"type": "regex", "expression": r"^\S+$", "message": REGEX_MESSAGE},
+        "Adjusted p-value: cutoff": {"type": "in_range", "min": 0.0, "max": 1.0},
+    }
     for step in ga["steps"].values():
-        if step.get("label") == "Adjusted p-value: cutoff":
+        if step.get("label") in written:
             state = json.loads(step["tool_state"])
-            (rng,) = [v for v in state["validators"] if v["type"] == "in_range"]
-            rng["message"] = RANGE_MESSAGE
+            if not state["validators"]:  # Galaxy 25.0
+                state["validators"] = [dict(written[step["label"]])]
+            if step.get("label") == "Adjusted p-value: cutoff":
+                (rng,) = [v for v in state["validators"] if v["type"] == "in_range"]
+                rng["message"] = RANGE_MESSAGE
             step["tool_state"] = json.dumps(state)
     gi.workflows.delete(draft.id)
     return post(gi, ga)
