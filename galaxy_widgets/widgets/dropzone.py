@@ -104,7 +104,8 @@ class Dropzone:
                 buffers,
             )
         elif action == "upload_cancel":
-            self.cancel(str(content.get("batch", "")), "cancelled in the browser")
+            why = str(content.get("reason") or "cancelled in the browser")[:300]
+            self.cancel(str(content.get("batch", "")), f"{why}; drop it again.")
         else:
             return False
         return True
@@ -121,12 +122,16 @@ class Dropzone:
             return
         folder = Path(tempfile.mkdtemp(prefix="gw-drop-"))  # 0700
         batch = _Batch(batch_id, w.history_id, {}, folder)
-        big = []
+        big, folders = [], []
         for index, spec in enumerate(files):
             name, size = str(spec.get("name") or "upload"), int(spec.get("size") or 0)
+            if spec.get("folder"):
+                folders.append(name)
+                batch.refused.append({"name": name, "size": 0, "why": "a folder"})
+                continue
             if size > self.max_bytes or size < 0:
                 big.append(f"{name} ({nice_size(size)})")
-                batch.refused.append({"name": name, "size": size})
+                batch.refused.append({"name": name, "size": size, "why": "over the size limit"})
                 continue
             path = folder / str(index) / _safe_name(name)
             path.parent.mkdir()
@@ -134,7 +139,13 @@ class Dropzone:
             batch.files[index] = _File(name, size, path)
         with self._lock:
             self._batches[batch_id] = batch
-        w.upload_note = too_big_note(big, self.max_bytes) if big else ""
+        notes = [too_big_note(big, self.max_bytes)] if big else []
+        if folders:
+            notes.append(
+                f"{', '.join(folders)}: a folder; drop the files in it "
+                "(or `%galaxy upload DIR/*` from the kernel)."
+            )
+        w.upload_note = "\n".join(notes)
         self._show()
         if not batch.files:
             self._drop(batch_id)
@@ -279,7 +290,7 @@ class Dropzone:
                 "received": 0,
                 "sent": 0,
                 "state": "refused",
-                "message": "over the size limit",
+                "message": r["why"],
                 "hid": None,
             }
             for r in batch.refused

@@ -93,18 +93,25 @@ function dropUploader(model) {
       waiting.set(batch, resolve);
       model.send({ ...content, batch }, undefined, buffers || []);
     });
+  // files: [{file, folder}], folder true for a dropped directory (the kernel refuses those)
   async function upload(files) {
     const batch = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-    const start = await ask(batch, { action: "upload_start", files: files.map((f) => ({ name: f.name, size: f.size })) });
+    const specs = files.map(({ file, folder }) => ({ name: file.name, size: file.size, folder }));
+    const start = await ask(batch, { action: "upload_start", files: specs });
     if (start.event !== "upload_accept") return;
-    for (const index of start.accepted) {
-      const file = files[index];
-      for (let offset = 0; offset < file.size; ) {
-        const chunk = await file.slice(offset, offset + start.chunk).arrayBuffer();
-        const ack = await ask(batch, { action: "upload_chunk", index, offset }, [chunk]);
-        if (ack.event !== "upload_ack") return;
-        offset = ack.received;
+    try {
+      for (const index of start.accepted) {
+        const file = files[index].file;
+        for (let offset = 0; offset < file.size; ) {
+          const chunk = await file.slice(offset, offset + start.chunk).arrayBuffer();
+          const ack = await ask(batch, { action: "upload_chunk", index, offset }, [chunk]);
+          if (ack.event !== "upload_ack") return;
+          offset = ack.received;
+        }
       }
+    } catch (err) {
+      // a file the browser cannot read (moved, deleted, no permission): the kernel drops the batch
+      model.send({ action: "upload_cancel", batch, reason: `could not read the file: ${err && err.message ? err.message : err}` });
     }
   }
   return { upload, off: () => model.off("msg:custom", onMsg) };
@@ -116,7 +123,7 @@ function uploadList(model, node, note) {
     const total = Math.max(1, 2 * (u.size || 0));
     const done = u.state === "done" ? total : (u.received || 0) + (u.sent || 0);
     const what = u.state === "done" ? (u.hid != null ? `added as #${u.hid}` : "added")
-      : u.state === "uploading" ? "sending to Galaxy" : u.state === "refused" ? "too big: not uploaded"
+      : u.state === "uploading" ? "sending to Galaxy" : u.state === "refused" ? `not uploaded: ${u.message}`
       : u.state === "error" ? u.message || "failed" : "reading";
     node.append(
       h(`div.gw-upload.gw-upload-${u.state}`, { dataset: { name: u.name, state: u.state } },
@@ -190,7 +197,11 @@ function render({ model, el }) {
     if (!carriesFiles(e)) return;
     e.preventDefault();
     e.stopPropagation();
-    const files = Array.from(e.dataTransfer.files || []);
+    const items = Array.from(e.dataTransfer.items || []).filter((i) => i.kind === "file");
+    const files = Array.from(e.dataTransfer.files || []).map((file, i) => {
+      const entry = items[i] && items[i].webkitGetAsEntry ? items[i].webkitGetAsEntry() : null;
+      return { file, folder: !!(entry && entry.isDirectory) };
+    });
     if (files.length) dropper.upload(files);
   });
 

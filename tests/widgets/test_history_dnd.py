@@ -288,3 +288,29 @@ def test_receiving_a_big_file_keeps_memory_flat():
     assert peak < 4 * dropzone.CHUNK_BYTES, f"peak {peak:,} bytes while receiving {size:,}"
     assert w.sent[-1]["event"] == "upload_ack" and w.sent[-1]["received"] == size
     assert not path.exists()
+
+
+def test_a_dropped_folder_is_refused_and_an_unreadable_file_cancels_the_drop():
+    w = _Widget()
+    dz = dropzone.Dropzone(w, lambda *a: pytest.fail("nothing may be sent"), max_bytes=100)
+    dz.start("f", [{"name": "reads", "size": 4096, "folder": True}, {"name": "big.bam", "size": 500}])
+    assert w.sent[-1]["event"] == "upload_refused"
+    assert (
+        "reads: a folder; drop the files in it" in w.upload_note and "%galaxy upload DIR/*" in w.upload_note
+    )
+    assert "big.bam (500 B): over the 100 B limit" in w.upload_note
+    assert [(u["name"], u["state"], u["message"]) for u in w.uploads] == [
+        ("reads", "refused", "a folder"),
+        ("big.bam", "refused", "over the size limit"),
+    ]
+    # the browser could not read a file half way: it says so, the kernel drops the batch and its files
+    dz.handle({"action": "upload_start", "batch": "g", "files": [{"name": "a.txt", "size": 4}]}, [])
+    folder = dz._batches["g"].folder
+    dz.handle({"action": "upload_chunk", "batch": "g", "index": 0, "offset": 0}, [b"ab"])
+    dz.handle(
+        {"action": "upload_cancel", "batch": "g", "reason": "could not read the file: NotFoundError"}, []
+    )
+    assert not folder.exists() and "g" not in dz._batches
+    row = w.uploads[-1]
+    assert (row["name"], row["state"]) == ("a.txt", "error")
+    assert row["message"] == "could not read the file: NotFoundError; drop it again."
