@@ -137,3 +137,19 @@ def test_request_on_a_server_before_24_2_names_the_version():
             "/api/version",
         ]
         assert all(m == "GET" for m, _, _ in script.seen)  # nothing was invoked
+
+
+def test_rerun_carries_the_step_parameters_over(gi, demo_workflows, history, uploaded):
+    """A run with a tool parameter set at run time (sort.reverse) is rerun with it."""
+    wf = demo_workflows["sort_and_head"]
+    first = gi.workflows.invoke(
+        wf, {"table": uploaded.table, "lines": 2}, params={"sort": {"reverse": True}}, history=history
+    )
+    params = gi.invocations.request(first.id)["parameters"]
+    again = gi.invocations.rerun(first.id)
+    assert gi.invocations.request(again.id)["parameters"] == params and params
+    tops = [
+        gi.datasets.text(gi.invocations.outputs(gi.invocations.wait(i.id, interval=1).id)["top"].id)
+        for i in (first, again)
+    ]
+    assert tops[0] == tops[1] == "#name\tvalue\tgroup\ngamma\t5\ta\n"  # reversed: gamma first

@@ -71,8 +71,7 @@ def test_rerun_cached_without_waiting_from_a_variable(conn, gi, setup):
     assert isinstance(again, Invocation) and again.id != setup["quick"].id
     req = gi.invocations.request(again.id)
     assert (
-        req["use_cached_job"] is True
-        and req["inputs"] == gi.invocations.request(setup["quick"].id)["inputs"]
+        req["use_cached_job"] is True and req["inputs"] == gi.invocations.request(setup["quick"].id)["inputs"]
     )
     assert gi.invocations.wait(again.id, interval=1).state in ("scheduled", "completed")
 
@@ -97,3 +96,14 @@ def test_bad_input_is_a_usage_error_and_launches_nothing(conn, gi, history, setu
     with pytest.raises(UsageError, match=message):
         conn.run_cell(line.format(inv=setup["failing"].id, sleep_inv=setup["quick"].id))
     assert _count(gi, history) == before
+
+
+def test_cancel_reads_a_run_result_variable(conn, gi, setup, capsys):
+    """A `%galaxy run` result names its invocation in its provenance (results.Outputs)."""
+    results = pytest.importorskip("galaxy_widgets.results")
+    quick = gi.invocations.wait(setup["quick"].id, interval=1)
+    conn.user_ns["res"] = results.Outputs({}, {}, {"invocation_id": quick.id})
+    capsys.readouterr()
+    conn.run_cell("%galaxy cancel res")
+    assert f"Invocation {quick.id} is over (" in capsys.readouterr().out
+    assert gi.invocations.show(quick.id).state == quick.state  # left alone
