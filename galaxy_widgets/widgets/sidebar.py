@@ -132,7 +132,11 @@ class SidePanel:
             from sidecar import Sidecar
 
             self._sidecar = Sidecar(title=title, anchor="right")
-            self._sidecar.append_display_data(browser)
+            # the output the sidecar shows, built here (append_display_data would make an IPython
+            # shell singleton where there is none, e.g. in a script)
+            data, meta = browser._repr_mimebundle_()
+            shown = {"output_type": "display_data", "data": data, "metadata": meta}
+            self._sidecar.outputs = (*self._sidecar.outputs, shown)
         else:
             browser.widget.subtitle = f"shown here: {self.frontend.reason}"
         if self._shell is not None:
