@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -66,6 +67,18 @@ def test_without_sidecar_installed_it_says_how_to_get_it(monkeypatch):
     )
     found = detect_frontend(shell_with(object()), {})
     assert not found.side_panel and "pip install sidecar" in found.reason
+
+
+def test_jupyterlab_finds_the_sidecar_labextension():
+    """The test environment installs sidecar (a dependency) with its prebuilt labextension."""
+    from jupyter_core.paths import jupyter_path
+
+    found = [
+        p
+        for p in jupyter_path("labextensions")
+        if (Path(p) / "@jupyter-widgets" / "jupyterlab-sidecar" / "package.json").is_file()
+    ]
+    assert found, f"no @jupyter-widgets/jupyterlab-sidecar in {jupyter_path('labextensions')}"
 
 
 # ---------------------------------------------------------------------- real Galaxy
