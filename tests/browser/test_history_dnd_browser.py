@@ -25,7 +25,8 @@ pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 NOTEBOOK = "history_dnd.ipynb"
 LIMIT = 3 * 1024 * 1024
-#: 1.7 MiB of numbered lines: two 1 MiB chunks on the way to the kernel
+#: 1.7 MiB of numbered lines: four chunks on the way to the kernel (CHUNK below)
+CHUNK = 512 * 1024
 BIG_LINES = 150_000
 SMALL = "hello from the desktop\nsecond line\n"
 CELLS = [
@@ -40,13 +41,17 @@ CELLS = [
     "print('table:', list(table.columns), table.values.tolist())\n"
     "print('samples:', {k: (list(v.columns), v.values.tolist()) for k, v in sorted(samples.items())})",
     # 5: a browser of a fresh history, with a small drop limit
-    "from galaxy_widgets.widgets import HistoryBrowser\n"
+    "from galaxy_widgets.widgets import HistoryBrowser, dropzone\n"
+    "dropzone.CHUNK_BYTES = @CHUNK@  # several chunks for a small file\n"
     "drop = HistoryBrowser(hb.gi, os.environ['GW_DND_HISTORY'], max_upload=@LIMIT@)\ndrop",
 ]
 
 
 def notebook(history: str) -> dict:
-    cells = [c.replace("@HISTORY@", history).replace("@LIMIT@", str(LIMIT)) for c in CELLS]
+    cells = [
+        c.replace("@HISTORY@", history).replace("@LIMIT@", str(LIMIT)).replace("@CHUNK@", str(CHUNK))
+        for c in CELLS
+    ]
     return {
         "cells": [
             {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
@@ -189,7 +194,7 @@ def test_drag_rows_into_cells_and_drop_files_into_galaxy(
     done = {n: gi.datasets.wait(d.id, timeout=300) for n, d in made.items()}
     assert gi.datasets.text(done["hello.txt"].id) == SMALL
     numbers = gi.datasets.text(done["numbers.txt"].id)
-    assert len(numbers) == 12 * BIG_LINES  # 1.7 MiB: two chunks of the browser-to-kernel trip
+    assert len(numbers) == 12 * BIG_LINES  # 1.7 MiB: four chunks of the browser-to-kernel trip
     assert numbers.startswith("line 000000\nline 000001\n") and numbers.endswith("line 149999\n")
     assert numbers == big
     jobs = {gi.get(f"datasets/{d.id}")["creating_job"] for d in done.values()}

@@ -258,10 +258,10 @@ class _Widget:
 
 
 def test_receiving_a_big_file_keeps_memory_flat():
-    """64 MiB in 1 MiB chunks: what Python holds at its peak stays near one chunk, whatever the size."""
+    """64 MiB in chunks: what Python holds at its peak stays near one chunk, whatever the size."""
     import tracemalloc
 
-    size = 64 * dropzone.CHUNK_BYTES
+    size = 64 * 1024 * 1024
     got: list[tuple[str, list[int], list[str]]] = []
     w = _Widget()
     dz = dropzone.Dropzone(
