@@ -54,6 +54,17 @@ def _safe_name(name: str) -> str:
     return base if base not in ("", ".", "..") else "upload"
 
 
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``stem (2).ext`` etc. when a file of the same drop already has it."""
+    stem, dot, ext = name.rpartition(".") if "." in name[1:] else (name, "", "")
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem} ({n}){dot}{ext}"
+    taken.add(candidate)
+    return candidate
+
+
 @dataclass
 class _File:
     name: str
@@ -125,8 +136,9 @@ class Dropzone:
         folder = Path(tempfile.mkdtemp(prefix="gw-drop-"))  # 0700
         batch = _Batch(batch_id, w.history_id, {}, folder)
         big, folders = [], []
+        taken: set[str] = set()
         for index, spec in enumerate(files):
-            name, size = str(spec.get("name") or "upload"), int(spec.get("size") or 0)
+            name, size = _unique(str(spec.get("name") or "upload"), taken), int(spec.get("size") or 0)
             if spec.get("folder"):
                 folders.append(name)
                 batch.refused.append({"name": name, "size": 0, "why": "a folder"})

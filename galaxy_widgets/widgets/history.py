@@ -179,12 +179,15 @@ class HistoryBrowser(Facade):
 
     def close(self) -> None:
         self.dropzone.close()
+        self._unhook()
+        super().close()
+
+    def _unhook(self) -> None:
         if self._shell is not None:
             try:
                 self._shell.events.unregister("post_run_cell", self._recode)
             except ValueError:
                 pass
-        super().close()
 
     def _current_history(self) -> str | None:
         """The history ``%galaxy get #hid`` reads: the magics' current one once they are loaded."""
@@ -200,6 +203,7 @@ class HistoryBrowser(Facade):
         from the records at hand (no request), so a dragged hid is never read in another history."""
         w = self.widget
         if widget_closed(w):
+            self._unhook()  # a browser closed with its view (never through close())
             return
         current = self._current_history()
         with self._lock:

@@ -121,6 +121,13 @@ def test_code_follows_the_magics_current_history(gi, history, uploaded, monkeypa
         assert [r["code"] for r in hb.rows] == [f"table = %galaxy get #{hid}"]
         hb.close()
         assert hb._recode not in shell.events.callbacks["post_run_cell"]
+        # a browser whose widget went away without close() unhooks itself at the next cell
+        other = HistoryBrowser(gi, history, filter="name:table.tsv")
+        assert other._recode in shell.events.callbacks["post_run_cell"]
+        other.widget.close()
+        shell.events.trigger("post_run_cell", None)
+        assert other._recode not in shell.events.callbacks["post_run_cell"]
+        other.close()
     finally:
         gi.history_id = before
 
@@ -314,3 +321,11 @@ def test_a_dropped_folder_is_refused_and_an_unreadable_file_cancels_the_drop():
     row = w.uploads[-1]
     assert (row["name"], row["state"]) == ("a.txt", "error")
     assert row["message"] == "could not read the file: NotFoundError; drop it again."
+
+
+def test_files_of_one_drop_with_the_same_name_get_distinct_names():
+    w = _Widget()
+    dz = dropzone.Dropzone(w, lambda *a: [], max_bytes=100)
+    dz.start("d", [{"name": "a.txt", "size": 1}, {"name": "a.txt", "size": 1}, {"name": "README", "size": 1}])
+    assert [u["name"] for u in w.uploads] == ["a.txt", "a (2).txt", "README"]
+    dz.close()
