@@ -11,6 +11,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .records import Collection, Dataset
@@ -44,8 +45,15 @@ class Outputs(dict[str, Any]):
         return (Outputs, (dict(self), self.records, self.provenance))
 
 
-class NotAnItem(LookupError):
-    """A notebook variable (or a part of one) that is not a Galaxy dataset or collection."""
+@dataclass(frozen=True)
+class Reference:
+    """Where a variable reference led: ``trail`` as written back (``res['top']``), its last key (or
+    the variable's name), the value there, and the Galaxy item behind it when known."""
+
+    trail: str
+    name: str
+    value: Any
+    item: Item | None
 
 
 _REFERENCE = re.compile(r"([A-Za-z_]\w*)((?:\[[^\[\]]*\])*)")
@@ -70,4 +78,4 @@ def describe(value: Any) -> str:
     return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
-__all__ = ["Item", "NotAnItem", "Outputs", "describe", "parse_reference"]
+__all__ = ["Item", "Outputs", "Reference", "describe", "parse_reference"]

@@ -22,6 +22,7 @@ from .display import Progress, publish_provenance
 
 if TYPE_CHECKING:
     from ..client import Galaxy
+    from ..results import Reference
 
 
 @magics_class
@@ -176,9 +177,10 @@ class GalaxyMagics(Magics, Configurable):
             self.require_history()
         return gi.histories.resolve(self.history_id, text)
 
-    def _item_in_variable(self, text: str) -> Dataset | Collection | None:
-        """The item a variable reference names; None when ``text`` names no variable."""
-        from ..results import Outputs, describe, parse_reference
+    def follow(self, text: str) -> Reference | None:
+        """Follow a variable reference (``res``, ``res["top"]``, ``tables["A"][0]``) to its value and
+        the Galaxy item behind it; None when ``text`` names no variable."""
+        from ..results import Outputs, Reference, parse_reference
 
         ref = parse_reference(text)
         if ref is None:
@@ -192,55 +194,64 @@ class GalaxyMagics(Magics, Configurable):
                     f"No variable {name!r} in the notebook; run the cell that makes it first."
                 ) from None
             return None  # a plain word: a dataset name
+        item = value if isinstance(value, Dataset | Collection) else None
         trail = name
         for key in keys:
-            value = self._subscript(value, key, trail)
+            if isinstance(value, Outputs):
+                if key not in value.records:
+                    raise UsageError(
+                        f"{trail} has no output {key!r}; its outputs: {', '.join(map(repr, value.records))}."
+                    )
+                item = value.records[key]
+                value = value.get(key, item)
+            elif isinstance(value, Collection):
+                value = item = self._element(value, key, trail)
+            else:
+                value = _subscript(value, key, trail)
+                item = value if isinstance(value, Dataset | Collection) else None
             trail += f"[{key!r}]"
+        return Reference(trail, keys[-1] if keys else name, value, item)
+
+    def _item_in_variable(self, text: str) -> Dataset | Collection | None:
+        """The item a variable reference names; None when ``text`` names no variable."""
+        from ..results import Outputs, describe
+
+        ref = self.follow(text)
+        if ref is None:
+            return None
+        value = ref.value
         if isinstance(value, Outputs) and len(value.records) == 1:
-            value = next(iter(value.records.values()))
-        if isinstance(value, Dataset | Collection):
-            return value
+            return next(iter(value.records.values()))
+        if ref.item is not None:
+            return ref.item
         if isinstance(value, Outputs):
             raise UsageError(
-                f"{trail} holds the outputs of a run; pick one: "
-                + ", ".join(f"{trail}[{label!r}]" for label in value.records)
+                f"{ref.trail} holds the outputs of a run; pick one: "
+                + ", ".join(f"{ref.trail}[{label!r}]" for label in value.records)
                 + "."
             )
         raise UsageError(
-            f"{trail} holds {describe(value)}, not a Galaxy dataset or collection. Give a run's result "
+            f"{ref.trail} holds {describe(value)}, not a Galaxy dataset or collection. Give a run's result "
             '(res["label"]), a record from `%galaxy ls`/`upload`, a hid (#12), or name:NAME for the '
             "dataset of that name."
         )
 
-    def _subscript(self, value: Any, key: str, trail: str) -> Any:
-        """One step of ``res["label"]["element"]``: run outputs and collections give Galaxy records."""
-        from ..results import Outputs
-
-        if isinstance(value, Outputs):
-            if key not in value.records:
-                raise UsageError(
-                    f"{trail} has no output {key!r}; its outputs: {', '.join(map(repr, value.records))}."
-                )
-            return value.records[key]
-        if isinstance(value, Collection):
-            coll = value if value.elements else self.require_gi().collections.show(value.id)
-            by_name = {el.identifier: el.object for el in coll.elements}
-            if key not in by_name and key.isdigit() and int(key) < len(coll.elements):
-                key = coll.elements[int(key)].identifier  # res["reads"][0]: by position
-            if by_name.get(key) is not None:
-                return by_name[key]
+    def _element(self, coll: Collection, key: str, trail: str) -> Dataset | Collection:
+        """Element ``key`` (its identifier, or its position) of a collection."""
+        if not coll.elements:
+            coll = self.require_gi().collections.show(coll.id)
+        by_name = {el.identifier: el.object for el in coll.elements}
+        if key not in by_name and key.isdigit() and int(key) < len(coll.elements):
+            key = coll.elements[int(key)].identifier  # res["reads"][0]: by position
+        found = by_name.get(key)
+        if found is None:
             raise UsageError(
                 f"{trail} has no element {key!r}; its elements: "
                 + ", ".join(repr(el.identifier) for el in coll.elements[:10])
                 + (" ..." if len(coll.elements) > 10 else "")
                 + "."
             )
-        for k in (key, int(key)) if key.isdigit() else (key,):
-            try:
-                return value[k]
-            except (KeyError, IndexError, TypeError):
-                continue
-        raise UsageError(f"{trail}[{key!r}] does not exist in {trail}.")
+        return found
 
     def load(self, item: Dataset | Collection, as_: str | None = None) -> Any:
         """A dataset or collection as a Python value (the same conversion for get, run and tool)."""
@@ -332,3 +343,13 @@ def _is_table(item: Dataset | Collection) -> bool:
 def _in_kernel(shell: Any) -> bool:
     """True in a Jupyter kernel (rich, updating displays); False in a plain IPython shell."""
     return getattr(shell, "kernel", None) is not None
+
+
+def _subscript(value: Any, key: str, trail: str) -> Any:
+    """``value[key]``, with ``key`` also tried as an int (the line splitter made it text)."""
+    for k in (key, int(key)) if key.isdigit() else (key,):
+        try:
+            return value[k]
+        except (KeyError, IndexError, TypeError):
+            continue
+    raise UsageError(f"{trail}[{key!r}] does not exist in {trail}.")

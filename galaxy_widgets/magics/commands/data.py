@@ -14,7 +14,7 @@ from IPython.core.error import UsageError
 from ... import convert
 from ...errors import GalaxyError
 from ...records import Collection, Dataset
-from ...results import Outputs, parse_reference
+from ...results import Outputs
 from ..parser import arg, command, out_arg
 
 if TYPE_CHECKING:
@@ -109,23 +109,10 @@ def _a(word: str) -> str:
 def _value(m: GalaxyMagics, text: str) -> tuple[Any, str | None, Dataset | Collection | None]:
     """What ``put`` was given: a variable (or ``res["label"]``, which also names the Galaxy record the
     value was read from), an existing file, or a Python literal. Returns (value, name, source)."""
-    ref = parse_reference(text)
+    ref = m.follow(text)
     if ref is not None:
-        var, keys = ref
-        try:
-            value = m.user_value(var)
-        except KeyError:
-            if keys:
-                raise UsageError(
-                    f"No variable {var!r} in the notebook; run the cell that makes it first."
-                ) from None
-        else:
-            source: Dataset | Collection | None = None
-            for key in keys:
-                if isinstance(value, Outputs) and key in value.records:
-                    source = value.records[key]
-                value = _subscript(value, key, text)
-            return value, keys[-1] if keys else var, source
+        source = ref.item if ref.item is not ref.value else None  # the record a loaded value came from
+        return ref.value, ref.name, source
     path = Path(os.path.expanduser(text))
     if path.is_file():
         return path, path.name, None
@@ -137,15 +124,6 @@ def _value(m: GalaxyMagics, text: str) -> tuple[Any, str | None, Dataset | Colle
         f"{text!r} is neither a variable, an existing file, nor a Python literal. Put a variable "
         "(`%galaxy put df`), a file (`%galaxy put data/x.tsv`), or quoted text (`%galaxy put \"'hello'\"`)."
     )
-
-
-def _subscript(value: Any, key: str, text: str) -> Any:
-    for k in (key, int(key)) if key.isdigit() else (key,):
-        try:
-            return value[k]
-        except (KeyError, IndexError, TypeError):
-            continue
-    raise UsageError(f"{text} does not exist: no {key!r} in it.")
 
 
 @command(
