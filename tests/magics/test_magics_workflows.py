@@ -132,7 +132,7 @@ def test_run_usage_errors(connected, demo_workflows, uploaded):
 
 def test_wait_usage_error(connected):
     connected.run_cell("x = 3")
-    with pytest.raises(UsageError, match="'x' is not an invocation or a batch"):
+    with pytest.raises(UsageError, match="'x' is not an invocation: give an invocation id, a `batch-...` id"):
         connected.run_cell("%galaxy wait x")
 
 

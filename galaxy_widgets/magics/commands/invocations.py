@@ -2,52 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
 from ...api.invocations import NothingToCancelError
-from ...records import Invocation, Workflow
+from ...records import Workflow
 from ..parser import arg, command, out_arg
-from . import batch
 from .tools import assignments
-from .workflows import _input_value, _is_id, _label_input, _workflow_name, wait_outputs
+from .workflows import _input_value, _label_input, _workflow_name, invocation_id_of, wait_outputs
 
 if TYPE_CHECKING:
     from ..magic import GalaxyMagics
-
-
-def invocation_id_of(m: GalaxyMagics, spec: str) -> str:
-    """The invocation ``spec`` names, as `%galaxy wait` reads it: an invocation id, or a variable
-    holding an Invocation, a run's result (its provenance), a monitor, or a mapped batch."""
-    try:
-        value: Any = m.user_value(spec)
-    except KeyError:
-        value = spec
-    found = batch.batch_of(m, value)
-    if found is not None:
-        if not found.invocation_id:
-            raise UsageError(
-                f"{spec!r} is a batch of {len(found.invocations)} invocations, one per sample: "
-                "give one invocation id (its table's invocation_id column)."
-            )
-        return found.invocation_id
-    provenance = getattr(value, "provenance", None)
-    if isinstance(value, Invocation):
-        inv_id: Any = value.id
-    elif isinstance(provenance, Mapping) and provenance.get("invocation_id"):
-        inv_id = provenance["invocation_id"]  # a `%galaxy run` result
-    elif isinstance(getattr(value, "invocation_id", None), str):
-        inv_id = value.invocation_id  # an InvocationMonitor
-    else:
-        inv_id = value.strip() if isinstance(value, str) else None
-    if not inv_id or not _is_id(inv_id):
-        raise UsageError(
-            f"{spec!r} is not an invocation: give an invocation id, or a variable from "
-            "`%galaxy run ... -o VAR` (or `--no-wait -o VAR`)."
-        )
-    return inv_id
 
 
 @command("cancel", "stop a running workflow invocation (id or variable)", example="%galaxy cancel inv")

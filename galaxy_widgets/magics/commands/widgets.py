@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...records import Invocation
 from ..parser import arg, command, out_arg
 
 if TYPE_CHECKING:
@@ -81,15 +80,11 @@ def launch(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
 
 
 @command("monitor", "open a live monitor of an invocation (id or variable)", example="%galaxy monitor inv")
-@arg("invocation", help="invocation id, or a variable holding one")
+@arg("invocation", help="invocation id, or a variable holding an invocation or a run result")
 @out_arg()
 def monitor(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     from ...widgets import InvocationMonitor
+    from .workflows import invocation_id_of
 
     gi = m.require_gi()
-    try:
-        value = m.user_value(args.invocation)
-    except KeyError:
-        value = args.invocation
-    inv_id = value.id if isinstance(value, Invocation) else str(value)
-    return _show(m, InvocationMonitor(gi, inv_id), args.out)
+    return _show(m, InvocationMonitor(gi, invocation_id_of(m, args.invocation)), args.out)

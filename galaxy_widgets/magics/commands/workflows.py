@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -149,14 +150,40 @@ def wait(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     found = batch.batch_of(m, value)
     if found is not None:
         return m.deliver(batch.wait_batch(m, found), args.out)
-    inv_id = value.id if isinstance(value, Invocation) else value.strip() if isinstance(value, str) else None
+    inv = gi.invocations.show(invocation_id_of(m, args.invocation))
+    return m.deliver(wait_outputs(m, inv.id, _workflow_name(gi, inv)), args.out)
+
+
+def invocation_id_of(m: GalaxyMagics, spec: str) -> str:
+    """The invocation ``spec`` names, as `%galaxy wait` reads it: an invocation id, or a variable
+    holding an Invocation, a run's result (its provenance), a monitor, or a mapped batch."""
+    try:
+        value: Any = m.user_value(spec)
+    except KeyError:
+        value = spec
+    found = batch.batch_of(m, value)
+    if found is not None:
+        if not found.invocation_id:
+            raise UsageError(
+                f"{spec!r} is a batch of {len(found.invocations)} invocations, one per sample: "
+                "give one invocation id (its table's invocation_id column)."
+            )
+        return found.invocation_id
+    provenance = getattr(value, "provenance", None)
+    if isinstance(value, Invocation):
+        inv_id: Any = value.id
+    elif isinstance(provenance, Mapping) and provenance.get("invocation_id"):
+        inv_id = provenance["invocation_id"]  # a `%galaxy run` result
+    elif isinstance(getattr(value, "invocation_id", None), str):
+        inv_id = value.invocation_id  # an InvocationMonitor
+    else:
+        inv_id = value.strip() if isinstance(value, str) else None
     if not inv_id or not _is_id(inv_id):
         raise UsageError(
-            f"{args.invocation!r} is not an invocation or a batch: give an invocation id, a `batch-...` "
-            "id, or a variable from `%galaxy run ... --no-wait -o VAR`."
+            f"{spec!r} is not an invocation: give an invocation id, a `batch-...` id (to wait), or a "
+            "variable from `%galaxy run ... -o VAR` (or `--no-wait -o VAR`)."
         )
-    inv = gi.invocations.show(inv_id)
-    return m.deliver(wait_outputs(m, inv.id, _workflow_name(gi, inv)), args.out)
+    return inv_id
 
 
 # ---------------------------------------------------------------------------- single runs
