@@ -209,6 +209,16 @@ class Uploads(Resource):
                     on_offset(session_id, offset, size)
                 if progress:
                     progress(name, offset, size)
+            # Ask the server once more (a HEAD, retried on a proxy's 502): Galaxy 25.0 drops the
+            # connection after each PATCH, a proxy pooling its connections to Galaxy (Apache) may send
+            # the next request down the dead one, and the fetch POST that follows would get a 502
+            # that is never resent. It also confirms that the server holds every byte.
+            held = self.tus_offset(session_id)[0]
+            if held != size:
+                raise GalaxyConnectionError(
+                    f"Upload of {name!r}: the server holds {held:,} of {size:,} bytes; call again with "
+                    f"session_id={session_id!r} to continue."
+                )
         finally:
             if opened is not None:
                 opened.close()
