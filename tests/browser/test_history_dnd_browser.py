@@ -9,6 +9,7 @@
    ``DataTransfer`` holding ``File`` objects made in the page. Two files (one of several chunks)
    become two datasets with the right bytes, made by one upload job; a file over the limit is
    refused with the note pointing to ``%galaxy upload PATH``.
+3. A row of the side panel (``%galaxy panel``) is dragged into a cell the same way, and loads.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ CELLS = [
     "from galaxy_widgets.widgets import HistoryBrowser, dropzone\n"
     "dropzone.CHUNK_BYTES = @CHUNK@  # several chunks for a small file\n"
     "drop = HistoryBrowser(hb.gi, os.environ['GW_DND_HISTORY'], max_upload=@LIMIT@)\ndrop",
+    # 6: the side panel (same browser, in JupyterLab's right-hand panel); 7: a cell to drop into; 8: check
+    "%galaxy panel",
+    "",
+    "print('notes:', repr(notes))",
 ]
 
 
@@ -210,6 +215,19 @@ def test_drag_rows_into_cells_and_drop_files_into_galaxy(
     expect(drop.locator(".gw-upload[data-name='huge.bam']")).to_have_attribute("data-state", "refused")
     assert len(gi.histories.contents(drop_history.id, "deleted:false").all()) == 2
 
+    # 3. the same drag from the side panel
+    nb.run(6)
+    panel = page.locator("#jp-right-stack .gw-history")
+    notes_row = panel.locator(f".gw-history-row[data-id='{uploaded.text.id}']")
+    expect(notes_row).to_be_visible()
+    nb.cells.nth(7).scroll_into_view_if_needed()
+    notes_row.drag_to(nb.cells.nth(7).locator(".cm-content"))
+    expect(nb.cells.nth(7).locator(".cm-content")).to_contain_text("%galaxy get")
+    assert nb.source(7) == f"notes = %galaxy get #{uploaded.text.hid}"
+    nb.run(7)
+    nb.run(8)
+    expect(nb.output(8)).to_contain_text("notes: 'first line\\nsecond line\\n'")
+
     assert galaxy_server.api_key not in page.content()
-    for i in range(6):
+    for i in range(9):
         assert not nb.errors_in(i), nb.errors_in(i)
