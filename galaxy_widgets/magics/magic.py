@@ -172,8 +172,7 @@ class GalaxyMagics(Magics, Configurable):
             if found is not None:
                 return found
         text = str(spec).strip()
-        hid = text.lstrip("#")
-        if (hid.isdigit() or not _looks_like_id(text)) and not self.history_id:
+        if (text.startswith("#") or not _looks_like_id(text)) and not self.history_id:
             self.require_history()
         return gi.histories.resolve(self.history_id, text)
 

@@ -197,6 +197,17 @@ def test_collection_id_never_resolves_to_a_dataset(gi, uploaded):
         assert twin.name != samples.name or twin.history_id != uploaded.history_id
 
 
+def test_an_id_made_only_of_digits_is_an_id_not_a_hid(gi, uploaded):
+    """An encoded id can be all digits (one in the CI run was 5321284092324179): read bare, it is an
+    id (no hid is that big); with '#', a hid that is too big."""
+    digits = "5321284092324179"
+    with pytest.raises(LookupError, match=f"No dataset or collection with id '{digits}'"):
+        gi.histories.resolve(uploaded.history_id, digits)
+    with pytest.raises(LookupError, match="is not a hid"):
+        gi.histories.resolve(uploaded.history_id, f"#{digits}")
+    assert gi.histories.resolve(uploaded.history_id, str(uploaded.table.hid)).id == uploaded.table.id
+
+
 # ----------------------------------------------------------------------------- 7. tool inputs
 def test_tool_run_refuses_missing_or_misspelled_data_inputs(gi, uploaded, history):
     before = gi.histories.contents(history.id, "deleted:any visible:any").count()
