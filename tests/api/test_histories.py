@@ -10,10 +10,23 @@ from galaxy_widgets.api.histories import ItemLookupError
 from galaxy_widgets.records import Collection, Dataset, History
 
 
-def test_current_user(gi):
+@pytest.fixture(scope="module")
+def own(gi, uploaded, copy_uploaded_to):
+    """A history of this module's own with copies of the session uploads and nothing else: its
+    contents are known, so filters are checked against hand-written sets; tags go on the copies."""
+    return copy_uploaded_to(gi, uploaded, "gw-tests histories")[1]
+
+
+def test_current_user(gi, galaxy_server):
+    import requests
+
+    raw = requests.get(
+        f"{galaxy_server.url}/api/users/current", headers={"x-api-key": galaxy_server.api_key}, timeout=60
+    ).json()
     user = gi.users.current()
-    assert user.email == "admin@example.org" or user.id
-    assert "admin" in gi.whoami() or user.email in gi.whoami()
+    assert (user.id, user.email) == (raw["id"], raw["email"])
+    assert user.email == "admin@example.org"  # the test servers' admin (LocalGalaxy.ADMIN_EMAIL)
+    assert gi.whoami() == f"admin@example.org on {galaxy_server.url.rstrip('/')}"
 
 
 def test_create_rename_tag_search_delete(gi):
@@ -50,55 +63,56 @@ def test_history_listing_is_newest_first(gi):
         gi.histories.delete(h.id, purge=True)
 
 
-def test_state_summary(gi, uploaded):
-    _ = uploaded.table  # waits for the uploads
-    state = gi.histories.state(uploaded.history_id)
+def test_state_summary(gi, own):
+    state = gi.histories.state(own.history_id)
     assert state["state"] == "ok"
-    assert state["counts"].get("ok", 0) >= 4
+    assert state["counts"]["ok"] == 9  # 4 datasets + 5 collection elements, all ok
 
 
-def test_contents_page_total_and_filters(gi, uploaded, galaxy_release):
-    _ = uploaded.table
-    h = uploaded.history_id
-    everything = gi.histories.contents(h, "visible:any").all()
-    names = {i.name for i in everything}
-    assert {"table.tsv", "notes.txt", "data.json", "table.csv", "samples", "pair"} <= names
-    page = gi.histories.contents(h).page(0, 2)
-    assert len(page.items) == 2
+VISIBLE = {"table.tsv", "notes.txt", "data.json", "table.csv", "samples", "pair"}
+HIDDEN = {"s1", "s2", "s3", "forward", "reverse"}  # the collections' elements
+
+
+def _names(gi, history_id, text):
+    return sorted(i.name for i in gi.histories.contents(history_id, text).all())
+
+
+def test_contents_page_total_and_filters(gi, own, galaxy_release):
+    h = own.history_id
+    assert _names(gi, h, "visible:any") == sorted(VISIBLE | HIDDEN)
+    page = gi.histories.contents(h).page(0, 4)
+    assert len(page.items) == 4 and page.total == 6 and page.pages == 2
     visible = gi.histories.contents(h).all()
-    assert page.total == len(visible) and page.pages == -(-len(visible) // 2)
+    assert sorted(i.name for i in visible) == sorted(VISIBLE)
     hids = [i.hid for i in visible]
     assert hids == sorted(hids, reverse=True)  # newest first, like the web UI
-    # the web UI's filter text, applied by the server
-    tab = gi.histories.contents(h, "extension:tabular").all()
-    # like the web UI, a collection matches when its elements have the extension (Galaxy 26.1; 25.0
-    # matches datasets only: README, Compatibility)
-    assert {i.name for i in tab} == ({"table.tsv", "samples"} if galaxy_release > (25, 0) else {"table.tsv"})
-    assert {i.name for i in gi.histories.contents(h, "extension:tabular type:dataset").all()} == {"table.tsv"}
+    assert [i.name for i in visible][-4:] == ["table.csv", "data.json", "notes.txt", "table.tsv"]
+    # the web UI's filter text, applied by the server; a collection matches when its elements
+    # have the extension (Galaxy 26.1; 25.0 matches datasets only: README, Compatibility)
+    by_elements = galaxy_release > (25, 0)
+    assert _names(gi, h, "extension:tabular") == (["samples", "table.tsv"] if by_elements else ["table.tsv"])
+    assert _names(gi, h, "extension:tabular type:dataset") == ["table.tsv"]
+    txt = ["forward", "notes.txt", "pair", "reverse"] if by_elements else ["forward", "notes.txt", "reverse"]
+    assert _names(gi, h, "ext:txt visible:any") == txt
     assert gi.histories.contents(h, "name:table").count() == 2
-    assert {i.name for i in gi.histories.contents(h, "type:collection").all()} == {"samples", "pair"}
-    samples = next(i for i in everything if i.name == "samples")
-    above = gi.histories.contents(h, f"hid>{samples.hid} visible:any").all()
-    assert above and all(i.hid > samples.hid for i in above)
-    # elements of collections are hidden: they show with visible:false
-    hidden = gi.histories.contents(h, "visible:false").all()
-    assert {"s1", "s2", "s3"} <= {i.name for i in hidden}
+    assert _names(gi, h, "type:collection") == ["pair", "samples"]
+    assert _names(gi, h, f"hid>{own.csv.hid} type:collection") == ["pair", "samples"]
+    assert _names(gi, h, f"hid<{own.json.hid}") == ["notes.txt", "table.tsv"]
+    assert _names(gi, h, "visible:false") == sorted(HIDDEN)
     assert gi.histories.contents(h, "state:error").count() == 0
+    assert gi.histories.contents(h, "state:ok visible:any").count() == 11  # 9 datasets, 2 collections
 
 
-def test_contents_tags_keys_and_lazy_pages(gi, uploaded):
-    ds = uploaded.text
+def test_contents_tags_keys_and_lazy_pages(gi, own):
+    ds = own.text
     gi.datasets.update(ds.id, tags=["name:notes", "qc"])
-    found = gi.histories.contents(uploaded.history_id, "tag:qc").all()
+    found = gi.histories.contents(own.history_id, "tag:qc").all()
     assert [i.id for i in found] == [ds.id]
-    # lazy iteration over several small pages gives the same items as one big page
-    small = gi.histories.contents(uploaded.history_id, "visible:any", page_size=2)
-    assert [i.id for i in small] == [
-        i.id for i in gi.histories.contents(uploaded.history_id, "visible:any").all()
-    ]
-    with_keys = gi.histories.contents(
-        uploaded.history_id, "name:notes", keys=["file_size", "genome_build"]
-    ).all()
+    # lazy iteration over several small pages gives the same 11 items as one big page
+    small = [i.id for i in gi.histories.contents(own.history_id, "visible:any", page_size=2)]
+    assert len(small) == len(set(small)) == 11
+    assert small == [i.id for i in gi.histories.contents(own.history_id, "visible:any").all()]
+    with_keys = gi.histories.contents(own.history_id, "name:notes", keys=["file_size", "genome_build"]).all()
     assert with_keys[0].raw.get("file_size") == len("first line\nsecond line\n")
 
 
