@@ -81,7 +81,12 @@ def lab_env(galaxy_server) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def lab(lab_env: dict[str, str]) -> Iterator[Lab]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set GW_CHROMIUM)")
+        why = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set GW_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}; under CI a missing browser fails the browser tests")
+        pytest.skip(why)
+    if os.environ.get("CI"):
+        import playwright.sync_api  # noqa: F401 - under CI a missing playwright fails, never skips
     pytest.importorskip("playwright.sync_api")
     base = Path(tempfile.mkdtemp(prefix="gw-lab-"))
     root = base / "notebooks"

@@ -28,6 +28,8 @@ class TestingShell(InteractiveShell):
 
 @pytest.fixture(scope="session")
 def shell() -> TestingShell:
+    if InteractiveShell.initialized() and not isinstance(InteractiveShell.instance(), TestingShell):
+        InteractiveShell.clear_instance()  # a plain shell another test folder made (any test order)
     return TestingShell.instance()
 
 
