@@ -99,7 +99,22 @@ def test_workflow_list_show_inputs_by_label(gi, demo_workflows):
     with pytest.raises(KeyError, match="no input labelled 'nope'.*'samples'"):
         wf.input("nope")
     assert wf.id in [w.id for w in gi.workflows.list("collection stats")]
-    assert gi.workflows.get(wf.name).id in {w.id for w in gi.workflows.list(wf.name)}
+
+
+def test_workflow_get_by_name_is_the_newest_of_that_name(gi, demo_workflows):
+    import secrets
+
+    from galaxy_widgets.api.workflows import AmbiguousNameWarning
+
+    name = f"gw-test get {secrets.token_hex(3)}"
+    ga = gi.get(f"workflows/{demo_workflows['samples_stats'].id}/download", params={"style": "ga"})
+    older = gi.workflows.import_(ga, name=name)
+    assert gi.workflows.get(name).id == older.id
+    newer = gi.workflows.import_(ga, name=name)
+    with pytest.warns(AmbiguousNameWarning, match=older.id):
+        assert gi.workflows.get(name).id == newer.id
+    for w in (older, newer):
+        gi.workflows.delete(w.id)
 
 
 def test_import_ga_dict_roundtrip(gi, demo_workflows):
@@ -108,7 +123,9 @@ def test_import_ga_dict_roundtrip(gi, demo_workflows):
     copy = gi.workflows.import_(ga, name="gw-test imported ga")
     assert copy.name == "gw-test imported ga"
     assert [i.label for i in copy.inputs] == ["table", "lines"]
-    text_copy = gi.workflows.import_(json.dumps(ga))
+    # its own name: never a second workflow named like a demo one, even for a moment
+    text_copy = gi.workflows.import_(json.dumps(ga), name="gw-test imported ga text")
+    assert text_copy.name == "gw-test imported ga text"
     assert [i.label for i in text_copy.inputs] == ["table", "lines"]
     for wf in (copy, text_copy):
         gi.workflows.delete(wf.id)
