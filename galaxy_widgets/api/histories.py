@@ -332,8 +332,8 @@ class Histories(Resource):
         if not text:
             raise ItemLookupError("Say which item: a hid (12 or #12), an id, or name:NAME.")
         hid = text[1:] if text.startswith("#") else text
-        # an encoded id can be all digits ("5321284092324179"); no hid is that big
-        digits_id = hid == text and text.isdigit() and is_encoded_id(text) and int(text) > MAX_HID
+        # an encoded id (16 hex digits) can be all digits ("5321284092324179"); no hid is that big
+        digits_id = hid == text and len(text) == 16 and text.isdigit() and int(text) > MAX_HID
         if hid.isdigit() and not digits_id:
             if not history_id:
                 raise ItemLookupError(f"#{hid} needs a current history; choose one first.")
