@@ -291,7 +291,9 @@ class Galaxy:
                 # the answer started, then broke off (a reset or a truncated body)
                 if attempt + 1 < body_tries:
                     log.debug("%s %s: answer broke off (%s); retrying", method, url, type(exc).__name__)
-                    time.sleep(min(0.5 * 2**attempt, 4.0) * _backoff(self))
+                    from .api.wait import pause_before_retry
+
+                    pause_before_retry(attempt, 0.5 * _backoff(self), 4.0 * _backoff(self))
                     continue
                 raise self._lost(method, url, exc, sent=True, tries=attempt + 1) from None
             except requests.exceptions.SSLError as exc:

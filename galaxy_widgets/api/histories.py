@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -21,6 +20,7 @@ from ..filters import Filters, FilterSyntaxError, parse_filter_text, to_params
 from ..records import Collection, Dataset, History, item_from_api
 from ..urls import segment
 from ._base import Resource
+from .wait import pause_before_retry
 
 HISTORY_KEYS = "id,name,count,contents_active,size,update_time,create_time,tags,deleted,purged,annotation"
 #: What Galaxy's encoded ids look like. Use :func:`is_encoded_id` / :func:`id_segment`, not this.
@@ -247,7 +247,7 @@ class Histories(Resource):
                 created = _when(h.raw.get("create_time"))
                 if created is not None and created >= since:
                     return h
-            time.sleep(0.5 * (attempt + 1))
+            pause_before_retry(attempt, 0.5, 1.5)  # 0.5, 1, 1.5 s
         return None
 
     def update(

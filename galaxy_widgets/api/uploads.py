@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import IO, Any
 from ..errors import GalaxyAPIError, GalaxyConnectionError, GalaxyError
 from ..records import Collection, Dataset
 from ._base import Resource
+from .wait import pause_before_retry
 
 #: Default PATCH size. In bench/bench_upload_tus.py (1 GB, busy 2-core host) 8 and 16 MiB ran at 0.4x
 #: and 0.5x one raw PATCH, 32 MiB and up at par with it; 64 MiB keeps that margin while a cut
@@ -203,7 +203,7 @@ class Uploads(Resource):
                             f"Upload of {name!r} stopped at byte {offset:,} of {size:,} after {retries} "
                             f"retries ({exc}); call again with session_id={session_id!r} to continue."
                         ) from None
-                    time.sleep(min(retry_delay * 2 ** (failures - 1), 30))
+                    pause_before_retry(failures - 1, retry_delay, 30)
                     offset = self._offset_after_failure(session_id, offset, name)
                 if on_offset:
                     on_offset(session_id, offset, size)

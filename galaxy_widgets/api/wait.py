@@ -20,6 +20,13 @@ T = TypeVar("T")
 DEFAULT_INTERVAL = 3.0
 
 
+def pause_before_retry(attempt: int, base: float, cap: float) -> None:
+    """Sleep before retry ``attempt`` (from 0) of a request that broke off: ``base * 2**attempt``,
+    at most ``cap``. The one backoff for such retries (the client, TUS chunks, a lost answer's look-up);
+    waiting for Galaxy's work goes through :func:`wait`."""
+    time.sleep(min(base * 2**attempt, cap))
+
+
 @dataclass(frozen=True)
 class Failure:
     """One failed piece of work: where (a sample, step or dataset), its state, job and message."""

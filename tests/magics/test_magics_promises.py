@@ -158,7 +158,7 @@ def test_timeout_is_the_http_timeout_of_each_request(ip, magics):
 
     ip.run_cell("%config GalaxyMagics.timeout = 0.5")
     with scripted(("slow", 2.0, 200, {"late": True})) as srv:
-        magics.set_connection(Galaxy(srv.url, api_key="f00dfeedf00dfeedf00dfeedf00dfeed", retries=0))
+        magics.set_connection(Galaxy(srv.url, api_key="not-a-key-scripted-server-only", retries=0))
         started = time.monotonic()
         with pytest.raises(UsageError, match="no answer"):
             ip.run_cell("%galaxy api GET version")
