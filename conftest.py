@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-_TMP = Path(tempfile.mkdtemp(prefix="gw-tests-"))
+# GW_TESTS_TMP_PARENT: where scripts/test looks for the servers this session left running (its own only)
+_TMP = Path(tempfile.mkdtemp(prefix="gw-tests-", dir=os.environ.get("GW_TESTS_TMP_PARENT") or None))
 os.environ["GALAXY_WIDGETS_CONFIG_DIR"] = str(_TMP / "config")
 os.environ.setdefault("GALAXY_WIDGETS_TEST_TMP", str(_TMP))
 # never the user's own servers
@@ -113,6 +114,7 @@ def prefetch_prefixed() -> None:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    _notebook_cells_in_order(items)
     if config.option.collectonly:
         return
     if any(item.nodeid.split("::")[0].startswith("tests/") and "prefix" in item.keywords for item in items):
@@ -125,6 +127,22 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         prefixed = _server("prefix", "/galaxy", "GALAXY_TEST_PREFIX")
         os.environ["GALAXY_PREFIX_URL"] = prefixed.url
         os.environ["GALAXY_PREFIX_API_KEY"] = prefixed.api_key
+
+
+def _notebook_cells_in_order(items: list) -> None:
+    """A notebook's cells run in order, one notebook after another, after the tests.
+
+    pytest-randomly (the shuffled CI pass) shuffles the test functions; it would shuffle nbval's
+    cells too, which are steps of one story, not independent tests. Notebooks keep the shuffled
+    order of their first cell."""
+    cells = [item for item in items if hasattr(item, "cell_num")]
+    if not cells:
+        return
+    books: dict[Any, list] = {}
+    for cell in cells:
+        books.setdefault(cell.path, []).append(cell)
+    rest = [item for item in items if not hasattr(item, "cell_num")]
+    items[:] = rest + [cell for book in books.values() for cell in sorted(book, key=lambda c: c.cell_num)]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -308,3 +326,20 @@ def copy_uploaded_to():
     """``copy_uploaded_to(gi, uploaded, name) -> (history, CopiedData)``, for folder conftests that
     override ``history``/``uploaded`` with an isolated copy."""
     return copy_uploaded
+
+
+@pytest.fixture(scope="session")
+def twin_history(galaxy_server: Server):
+    """``twin_history(item_id, kind) -> history id or None``: the history of the item of the OTHER
+    kind that has the same encoded id (Galaxy encodes dataset and collection ids alike, and on a
+    fresh server the first dataset and the first collection share one). Read with plain requests,
+    not through the client under test."""
+    import requests
+
+    def twin(item_id: str, kind: str) -> str | None:
+        other = "dataset_collections" if kind == "dataset" else "datasets"
+        headers = {"x-api-key": galaxy_server.api_key}
+        r = requests.get(f"{galaxy_server.url}/api/{other}/{item_id}", headers=headers, timeout=30)
+        return r.json()["history_id"] if r.ok else None
+
+    return twin

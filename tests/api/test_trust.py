@@ -172,29 +172,26 @@ def test_profiles_file_is_0600_before_the_key_is_written(config_dir, monkeypatch
 
 
 # ----------------------------------------------------------------------------- 6. ids by kind
-def test_collection_id_never_resolves_to_a_dataset(gi, uploaded):
-    samples = uploaded.samples
-    # Galaxy encodes dataset and collection ids alike: the collection's id names a dataset too
-    # (on a server with more datasets than collections) - the hazard this test is about.
-    try:
-        twin = gi.datasets.show(samples.id)
-    except GalaxyError:
-        twin = None
-    got = gi.histories.resolve(uploaded.history_id, samples.id)
-    assert isinstance(got, Collection) and got.id == samples.id
-    assert gi.histories.resolve(None, samples.id, kind="collection").id == samples.id
-    table = uploaded.table
-    got = gi.histories.resolve(uploaded.history_id, table.id)
-    assert isinstance(got, Dataset) and got.id == table.id
-    # without a history: never the dataset twin
-    try:
-        got = gi.histories.resolve(None, samples.id)
-    except LookupError as exc:
-        assert twin is not None and "both a dataset and a collection" in str(exc)
-    else:
-        assert isinstance(got, Collection)
-    if twin is not None:
-        assert twin.name != samples.name or twin.history_id != uploaded.history_id
+def test_collection_id_never_resolves_to_a_dataset(gi, uploaded, twin_history):
+    samples, table, h = uploaded.samples, uploaded.table, uploaded.history_id
+    # Galaxy encodes dataset and collection ids alike: a collection's id can name a dataset too
+    # (elsewhere, or - on a fresh server - in the same history): the hazard this test is about.
+    for item, kind, cls in ((samples, "collection", Collection), (table, "dataset", Dataset)):
+        twin = twin_history(item.id, kind)
+        if twin == h:
+            with pytest.raises(LookupError, match="names both a dataset and a collection in this history"):
+                gi.histories.resolve(h, item.id)
+        else:
+            got = gi.histories.resolve(h, item.id)
+            assert isinstance(got, cls) and got.id == item.id
+        assert isinstance(gi.histories.resolve(None, item.id, kind=kind), cls)
+        # without a history: never the twin
+        if twin is None:
+            got = gi.histories.resolve(None, item.id)
+            assert isinstance(got, cls) and got.id == item.id
+        else:
+            with pytest.raises(LookupError, match="both a dataset and a collection"):
+                gi.histories.resolve(None, item.id)
 
 
 def test_an_id_made_only_of_digits_is_an_id_not_a_hid(gi, uploaded):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from IPython.core.error import UsageError
 
@@ -103,19 +106,26 @@ def test_settings_via_config(connected, uploaded):
     )
 
 
-def test_config_lists_the_settings(ip, capsys):
+def test_config_lists_the_settings_readme_documents(ip, capsys):
+    """`%config GalaxyMagics` lists exactly the settings README names, each with a help line and
+    its current value (what each one does is checked in test_magics_promises and friends)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    sentence = readme[readme.index("Settings: `%config GalaxyMagics.") :]
+    sentence = sentence[: sentence.index("Mistakes raise")]
+    documented = set(re.findall(r"`(?:%config GalaxyMagics)?\.(\w+)", sentence))
     ip.run_cell("%config GalaxyMagics")
     out = capsys.readouterr().out
-    for name in (
-        "profile",
-        "timeout",
-        "wait_timeout",
-        "poll_interval",
-        "progress",
-        "autopandas",
-        "max_bytes",
-        "cache_dir",
-        "page_size",
-        "show_provenance",
-    ):
-        assert f"GalaxyMagics.{name}=" in out
+    listed = re.findall(r"^GalaxyMagics\.(\w+)=<\w+>\n((?:    .*\n)+)", out, flags=re.M)
+    assert {name for name, _ in listed} == documented, "README's settings and %config's differ"
+    for name, body in listed:
+        lines = [line.strip() for line in body.splitlines()]
+        assert lines[-1].startswith("Current: ") and len(lines) >= 2, (name, lines)  # help text, then value
+    magics = ip.magics_manager.registry["GalaxyMagics"]
+    before = magics.page_size
+    ip.run_cell("%config GalaxyMagics.page_size = 7")
+    try:
+        ip.run_cell("%config GalaxyMagics")
+        shown = capsys.readouterr().out
+        assert re.search(r"^GalaxyMagics\.page_size=<Int>\n(?:    .*\n)*?    Current: 7$", shown, re.M)
+    finally:
+        magics.page_size = before

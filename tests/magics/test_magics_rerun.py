@@ -100,7 +100,7 @@ def test_bad_input_is_a_usage_error_and_launches_nothing(conn, gi, history, setu
 
 def test_cancel_reads_a_run_result_variable(conn, gi, setup, capsys):
     """A `%galaxy run` result names its invocation in its provenance (results.Outputs)."""
-    results = pytest.importorskip("galaxy_widgets.results")
+    from galaxy_widgets import results
     quick = gi.invocations.wait(setup["quick"].id, interval=1)
     conn.user_ns["res"] = results.Outputs({}, {}, {"invocation_id": quick.id})
     capsys.readouterr()
