@@ -7,12 +7,17 @@ console error and uncaught page error fails the test.
 
 Needs: ``pip install jupyterlab playwright`` and a Chromium at ``/usr/bin/chromium`` (Debian's
 ``chromium`` package); ``GW_CHROMIUM`` overrides the path. Never ``playwright install``.
+
+What the tests share: ``lab_env`` (a module overrides it to add its own variables), ``open_notebook``
+(writes a notebook, opens it, waits for its kernel, gives a ``Notebook`` driver) and ``shot`` (the
+one screenshot helper: ``docs/`` only with ``GW_DOCS_SCREENSHOTS=1``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -21,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,7 @@ import requests
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOKS = HERE / "notebooks"
+DOCS = HERE.parents[1] / "docs"
 #: The test notebooks are driven through the browser, not executed by nbval.
 collect_ignore_glob = ["notebooks/*.ipynb"]
 CHROMIUM = os.environ.get("GW_CHROMIUM", "/usr/bin/chromium")
@@ -74,7 +80,12 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab_env(galaxy_server) -> dict[str, str]:
-    """Extra environment for the JupyterLab server and its kernels (add to it before ``lab`` starts)."""
+    """Extra environment for the JupyterLab server and its kernels: the test Galaxy's URL and key.
+
+    A module adds its own variables by overriding this fixture and extending it
+    (``def lab_env(lab_env, ...): return {**lab_env, "GW_X": ...}``). The key lives in the server's
+    environment only, never in a notebook.
+    """
     return {"GALAXY_URL": galaxy_server.url, "GALAXY_API_KEY": galaxy_server.api_key}
 
 
@@ -144,6 +155,112 @@ def lab(lab_env: dict[str, str]) -> Iterator[Lab]:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
     shutil.rmtree(base, ignore_errors=True)
+
+
+def make_notebook(cells: list[str]) -> dict[str, Any]:
+    """An nbformat 4 notebook of code cells, no outputs, with a kernelspec (without one, JupyterLab
+    opens a "Select Kernel" dialog and the test hangs)."""
+    return {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
+            for src in cells
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+#: Runs cell ``i`` of the open notebook; with ``wait`` the promise (it ends with the cell) is returned
+#: for Playwright to await, without it the cell may go on running (a busy kernel) while the test acts.
+RUN_CELL = """([i, wait]) => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    nb.activeCellIndex = i;
+    const done = window.jupyterapp.commands.execute('notebook:run-cell');
+    return wait ? done : null;
+}"""
+#: A cell's prompt once it has run: ``[3]:`` (``[*]:`` while it runs).
+RAN = re.compile(r"\[\d+\]:")
+
+
+class Notebook:
+    """Drive the notebook open in the page: run a cell, read its source and output, list its errors."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+
+    def run(self, index: int, *, wait: bool = True, timeout: float = 120_000) -> Any:
+        """Run cell ``index``; with ``wait``, until its prompt shows an execution count. The cell."""
+        from playwright.sync_api import expect
+
+        self.page.evaluate(RUN_CELL, [index, wait])
+        cell = self.cells.nth(index)
+        if wait:
+            expect(cell.locator(".jp-InputPrompt")).to_have_text(RAN, timeout=timeout)
+        return cell
+
+    def run_ok(self, index: int) -> Any:
+        """Run cell ``index`` to its end and fail if it wrote to stderr or raised. The cell."""
+        cell = self.run(index)
+        assert not self.errors_in(index), self.errors_in(index)
+        return cell
+
+    def source(self, index: int) -> str:
+        return self.page.evaluate(
+            "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.getSource()",
+            index,
+        )
+
+    def output(self, index: int) -> Any:
+        return self.cells.nth(index).locator(".jp-OutputArea-output")
+
+    def errors_in(self, index: int) -> list[str]:
+        """What cell ``index`` wrote to stderr, and its traceback if it raised."""
+        kinds = ("stderr", "error")
+        bad = ", ".join(f".jp-RenderedText[data-mime-type='application/vnd.jupyter.{k}']" for k in kinds)
+        return self.cells.nth(index).locator(bad).all_inner_texts()
+
+
+@pytest.fixture
+def open_notebook(lab: Lab, page: Any) -> Callable[..., Notebook]:
+    """``open_notebook(name, cells)``: write a notebook of ``cells`` (or, without cells, copy
+    ``notebooks/<name>``) into the lab, open it in the page and wait until its kernel is idle."""
+    from playwright.sync_api import expect
+
+    def open_(name: str, cells: list[str] | None = None) -> Notebook:
+        if cells is None:
+            shutil.copy(NOTEBOOKS / name, lab.root / name)
+        else:
+            (lab.root / name).write_text(json.dumps(make_notebook(cells)))
+        page.goto(lab.notebook_url(name))
+        expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
+        expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
+        return Notebook(page)
+
+    return open_
+
+
+@pytest.fixture
+def shot(tmp_path: Path) -> Callable[..., Path]:
+    """``shot(page_or_locator, "name.png", **screenshot_options)``: take a screenshot, animations off.
+
+    The README shows the screenshots in docs/; they are written there only when GW_DOCS_SCREENSHOTS=1
+    (to refresh them on purpose), otherwise into the test's tmp folder, so an ordinary test run leaves
+    the git tree clean while the screenshot code still runs.
+    """
+    folder = DOCS if os.environ.get("GW_DOCS_SCREENSHOTS") == "1" else tmp_path
+
+    def take(target: Any, name: str, **options: Any) -> Path:
+        folder.mkdir(exist_ok=True)
+        path = folder / name
+        target.screenshot(path=str(path), animations="disabled", **options)
+        return path
+
+    return take
 
 
 @dataclass

@@ -14,16 +14,12 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 NOTEBOOK = "history_dnd.ipynb"
 LIMIT = 3 * 1024 * 1024
 #: 1.7 MiB of numbered lines: four chunks on the way to the kernel (CHUNK below)
@@ -52,23 +48,11 @@ CELLS = [
 ]
 
 
-def notebook(history: str) -> dict:
-    cells = [
+def cells(history: str) -> list[str]:
+    return [
         c.replace("@HISTORY@", history).replace("@LIMIT@", str(LIMIT)).replace("@CHUNK@", str(CHUNK))
         for c in CELLS
     ]
-    return {
-        "cells": [
-            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
-            for src in cells
-        ],
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
 
 
 def big_text() -> str:
@@ -81,49 +65,9 @@ def drop_history(gi):
 
 
 @pytest.fixture(scope="module")
-def lab_env(galaxy_server, history, uploaded, drop_history) -> dict[str, str]:
+def lab_env(lab_env, history, uploaded, drop_history) -> dict[str, str]:
     uploaded.samples  # noqa: B018 - the session's uploads are ready
-    return {
-        "GALAXY_URL": galaxy_server.url,
-        "GALAXY_API_KEY": galaxy_server.api_key,  # the server's environment only, never the notebook
-        "GW_DND_HISTORY": drop_history.id,
-    }
-
-
-class Notebook:
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
-
-    def run(self, index: int, timeout: float = 120_000) -> Any:
-        from playwright.sync_api import expect
-
-        self.page.evaluate(
-            """(i) => {
-                const nb = window.jupyterapp.shell.currentWidget.content;
-                nb.activeCellIndex = i;
-                return window.jupyterapp.commands.execute('notebook:run-cell');
-            }""",
-            index,
-        )
-        expect(self.cells.nth(index).locator(".jp-InputPrompt")).to_have_text(
-            re.compile(r"\[\d+\]:"), timeout=timeout
-        )
-        return self.cells.nth(index)
-
-    def source(self, index: int) -> str:
-        return self.page.evaluate(
-            "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.getSource()",
-            index,
-        )
-
-    def output(self, index: int) -> Any:
-        return self.cells.nth(index).locator(".jp-OutputArea-output")
-
-    def errors_in(self, index: int) -> list[str]:
-        kinds = ("stderr", "error")
-        bad = ", ".join(f".jp-RenderedText[data-mime-type='application/vnd.jupyter.{k}']" for k in kinds)
-        return self.cells.nth(index).locator(bad).all_inner_texts()
+    return {**lab_env, "GW_DND_HISTORY": drop_history.id}
 
 
 DROP_FILES = """([target, files]) => {
@@ -138,17 +82,12 @@ DROP_FILES = """([target, files]) => {
 
 
 def test_drag_rows_into_cells_and_drop_files_into_galaxy(
-    lab, page, gi, galaxy_server, history, uploaded, drop_history
+    open_notebook, page, shot, gi, galaxy_server, history, uploaded, drop_history
 ):
     from playwright.sync_api import expect
 
-    (lab.root / NOTEBOOK).write_text(json.dumps(notebook(history.id)))
-    page.goto(lab.notebook_url(NOTEBOOK))
-    expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
-    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
-    nb = Notebook(page)
-    nb.run(0)
-    assert not nb.errors_in(0), nb.errors_in(0)
+    nb = open_notebook(NOTEBOOK, cells(history.id))
+    nb.run_ok(0)
     page.set_viewport_size({"width": 1280, "height": 1600})
     nb.run(3)
     hb = nb.output(3).locator(".gw-history")
@@ -165,8 +104,7 @@ def test_drag_rows_into_cells_and_drop_files_into_galaxy(
     assert nb.source(1) == f"table = %galaxy get #{uploaded.table.hid}"
     assert nb.source(2) == f"samples = %galaxy get #{uploaded.samples.hid}"
     for i in (1, 2, 4):
-        nb.run(i)
-        assert not nb.errors_in(i), nb.errors_in(i)
+        nb.run_ok(i)
     out = nb.output(4)
     expect(out).to_contain_text(
         "table: ['name', 'value', 'group'] "
@@ -205,8 +143,7 @@ def test_drag_rows_into_cells_and_drop_files_into_galaxy(
     jobs = {gi.get(f"datasets/{d.id}")["creating_job"] for d in done.values()}
     assert len(jobs) == 1, jobs  # one upload request for the batch
     expect(drop.locator(".gw-history-row[data-state='ok']")).to_have_count(2, timeout=60_000)
-    DOCS.mkdir(exist_ok=True)
-    drop.screenshot(path=str(DOCS / "history-drop.png"), animations="disabled")
+    shot(drop, "history-drop.png")
 
     page.evaluate(DROP_FILES, [target, [["huge.bam", None, LIMIT + 1]]])
     note = drop.locator(".gw-upload-note")

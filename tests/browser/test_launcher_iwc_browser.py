@@ -5,7 +5,6 @@ Python sends; a workflow with missing tools lists them and cannot be run."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -34,21 +33,11 @@ CELLS = [
 ]
 
 
-def _notebook() -> dict:
-    cells = [
-        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
-        for src in CELLS
-    ]
-    meta = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}}
-    return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
-
-
 @pytest.fixture(scope="module")
-def lab_env(galaxy_server, gi, history, uploaded) -> dict[str, str]:
+def lab_env(lab_env, gi, history, uploaded) -> dict[str, str]:
     pairs = list_paired(gi, uploaded.history_id, uploaded.pair, name="gw-iwc pairs")
     return {
-        "GALAXY_URL": galaxy_server.url,
-        "GALAXY_API_KEY": galaxy_server.api_key,  # the server's environment only, never the notebook
+        **lab_env,
         "GW_IWC_HISTORY": history.id,
         "GW_IWC_WORKFLOW": import_patterns(gi).id,
         "GW_IWC_MISSING": post(gi, {"yaml_content": MISSING}).id,
@@ -57,36 +46,18 @@ def lab_env(galaxy_server, gi, history, uploaded) -> dict[str, str]:
     }
 
 
-def _run(page, cells, index: int):
+def _sent(nb) -> dict:
+    """What cell 1 prints: the plan Python would send now."""
+    nb.run(1)
+    return json.loads(nb.output(1).inner_text().strip().splitlines()[-1])
+
+
+def test_launcher_shows_what_python_sends(open_notebook, page):
     from playwright.sync_api import expect
 
-    page.evaluate(
-        """(i) => {
-            const nb = window.jupyterapp.shell.currentWidget.content;
-            nb.activeCellIndex = i;
-            return window.jupyterapp.commands.execute('notebook:run-cell');
-        }""",
-        index,
-    )
-    expect(cells.nth(index).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=120_000)
-    return cells.nth(index)
+    nb = open_notebook(NOTEBOOK, CELLS)
 
-
-def _sent(page, cells) -> dict:
-    out = _run(page, cells, 1).locator(".jp-OutputArea-output")
-    return json.loads(out.inner_text().strip().splitlines()[-1])
-
-
-def test_launcher_shows_what_python_sends(lab, page):
-    from playwright.sync_api import expect
-
-    (lab.root / NOTEBOOK).write_text(json.dumps(_notebook()))
-    page.goto(lab.notebook_url(NOTEBOOK))
-    expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
-    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
-    cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
-
-    form = _run(page, cells, 0).locator(".gw-launcher-form")
+    form = nb.run(0).locator(".gw-launcher-form")
     expect(form).to_be_visible()
     labels = form.locator(".gw-param-label")
     sample = labels.filter(has_text="MGnify's sample")
@@ -116,14 +87,14 @@ def test_launcher_shows_what_python_sends(lab, page):
     genome.fill("hg19")
     genome.press("Enter")
     expect(run).to_be_enabled()
-    sent = _sent(page, cells)
+    sent = _sent(nb)
     assert sent["keep header"] is False and sent["sort order"] == "ASC"
     assert sent["MGnify's sample"] == "s1" and sent["genome"] == "hg19"
     box.check()
     expect(box).to_be_checked()
-    assert _sent(page, cells)["keep header"] is True
+    assert _sent(nb)["keep header"] is True
 
-    chooser = _run(page, cells, 2).locator(".gw-launcher-chooser")
+    chooser = nb.run(2).locator(".gw-launcher-chooser")
     expect(chooser.locator(".gw-msg")).to_contain_text("2 tool(s) are not installed")
     expect(chooser.locator(".gw-msg")).to_contain_text("repository 'fastqc' by devteam")
-    expect(cells.nth(2).locator(".gw-run-button")).to_be_disabled()
+    expect(nb.cells.nth(2).locator(".gw-run-button")).to_be_disabled()

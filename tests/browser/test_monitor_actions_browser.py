@@ -1,16 +1,14 @@
 """Cancel and Rerun in the invocation monitor, in a real JupyterLab in headless Chromium, against the
 real Galaxy (issue 13 item 4): Cancel asks first (No keeps the run, Yes cancels it and Galaxy says
 cancelled), and Rerun of a failed run with its bad input replaced succeeds in Galaxy. Fails on any
-console or page error, and on any null/undefined text a widget shows. Saves
-docs/monitor-cancel-rerun.png."""
+console or page error, and on any null/undefined text a widget shows. Takes the screenshot
+monitor-cancel-rerun.png (into docs/ with GW_DOCS_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.browser.test_widgets_e2e import DOCS, NULLISH, WATCH_NULLISH, Notebook, nullish_texts
+from tests.browser.test_widgets_e2e import NULLISH, WATCH_NULLISH, nullish_texts
 from tests.data.rerun_workflows import bad_pair, import_workflows, wait_state
 
 pytestmark = pytest.mark.browser
@@ -27,15 +25,6 @@ CELLS = [
 ]
 
 
-def _notebook() -> dict:
-    cells = [
-        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
-        for src in CELLS
-    ]
-    meta = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}}
-    return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
-
-
 @pytest.fixture(scope="module")
 def runs(gi, history, uploaded) -> dict:
     wfs = import_workflows(gi)
@@ -47,24 +36,15 @@ def runs(gi, history, uploaded) -> dict:
 
 
 @pytest.fixture(scope="module")
-def lab_env(galaxy_server, runs) -> dict[str, str]:
-    return {
-        "GALAXY_URL": galaxy_server.url,
-        "GALAXY_API_KEY": galaxy_server.api_key,  # the server's environment only, never the notebook
-        "GW_MA_LONG": runs["long"].id,
-        "GW_MA_FAILING": runs["failing"].id,
-    }
+def lab_env(lab_env, runs) -> dict[str, str]:
+    return {**lab_env, "GW_MA_LONG": runs["long"].id, "GW_MA_FAILING": runs["failing"].id}
 
 
-def test_cancel_with_confirmation_and_rerun_of_a_failed_run(lab, page, gi, runs, uploaded):
+def test_cancel_with_confirmation_and_rerun_of_a_failed_run(open_notebook, page, shot, gi, runs, uploaded):
     from playwright.sync_api import expect
 
-    (lab.root / NOTEBOOK).write_text(json.dumps(_notebook()))
-    page.goto(lab.notebook_url(NOTEBOOK))
-    expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
-    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
+    nb = open_notebook(NOTEBOOK, CELLS)
     page.evaluate(WATCH_NULLISH, NULLISH)
-    nb = Notebook(page)
     long_id, failing_id = runs["long"].id, runs["failing"].id
 
     # 1. Cancel asks first; "No" keeps the run going
@@ -95,12 +75,11 @@ def test_cancel_with_confirmation_and_rerun_of_a_failed_run(lab, page, gi, runs,
     row = failed.locator(".gw-rerun-input[data-label='reads']")
     expect(row).to_contain_text("bad pair (collection)")
     row.locator("input.gw-replace").fill(f"#{uploaded.pair.hid}")
-    DOCS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 1500})
     first, last = nb.output(0).bounding_box(), nb.output(1).bounding_box()
-    page.screenshot(
-        path=str(DOCS / "monitor-cancel-rerun.png"),
-        animations="disabled",
+    shot(
+        page,
+        "monitor-cancel-rerun.png",
         clip={
             "x": first["x"] - 8,
             "y": first["y"] - 8,

@@ -2,12 +2,11 @@
 browser in the right-hand panel, follows `%galaxy use`, and a dataset's row goes from running to ok
 while another cell sleeps (trait updates from the panel's thread reach the browser while the kernel
 is busy). Then the same panel at 360 px (no horizontal overflow) and in the dark theme (readable
-contrast), with screenshots in docs/.
+contrast), with screenshots (into docs/ with GW_DOCS_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -17,8 +16,6 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).resolve().parent
-DOCS = HERE.parent.parent / "docs"
 NOTEBOOK = "panel.ipynb"
 PANEL = "#jp-right-stack .gw-history"
 SLEEP_JOB_SECONDS = 15
@@ -57,8 +54,8 @@ CONTRAST = """(el) => {
 }"""
 
 
-def notebook(first: Any, second: Any, source_id: str, stop: Path) -> dict:
-    cells = [
+def cells(first: Any, second: Any, source_id: str, stop: Path) -> list[str]:
+    return [
         f"%load_ext galaxy_widgets\n%galaxy connect\n%galaxy use {first.id}",
         "%galaxy panel",
         f"%galaxy use {second.id}",
@@ -74,37 +71,6 @@ def notebook(first: Any, second: Any, source_id: str, stop: Path) -> dict:
         "    time.sleep(0.5)\n"
         "print('slept')",
     ]
-    return {
-        "cells": [
-            {"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None}
-            for c in cells
-        ],
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def run_cell(page: Any, index: int, wait: bool = True) -> Any:
-    from playwright.sync_api import expect
-
-    page.evaluate(
-        """(i) => {
-            const nb = window.jupyterapp.shell.currentWidget.content;
-            nb.activeCellIndex = i;
-            window.jupyterapp.commands.execute('notebook:run-cell');  // not awaited: it ends with the cell
-        }""",
-        index,
-    )
-    cell = page.locator(".jp-NotebookPanel .jp-CodeCell").nth(index)
-    if wait:
-        expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=120_000)
-        stderr = cell.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']")
-        assert not stderr.all_inner_texts(), stderr.all_inner_texts()
-    return cell
 
 
 def right_panel_width(page: Any, width: int) -> None:
@@ -124,46 +90,38 @@ def right_panel_width(page: Any, width: int) -> None:
     assert abs(page.locator("#jp-right-stack").bounding_box()["width"] - width) <= 2
 
 
-def shot(locator: Any, name: str) -> None:
-    DOCS.mkdir(exist_ok=True)
-    locator.screenshot(path=str(DOCS / name), animations="disabled")
-
-
 def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
-    lab, page, gi, galaxy_server, uploaded, tmp_path
+    open_notebook, page, shot, gi, galaxy_server, uploaded, tmp_path
 ):
     from playwright.sync_api import expect
 
     first = gi.histories.show(uploaded.history_id)
     second = gi.histories.create("gw-tests panel browser")
     stop = tmp_path / "stop-sleeping"
-    (lab.root / NOTEBOOK).write_text(json.dumps(notebook(first, second, uploaded.text.id, stop)))
-    page.goto(lab.notebook_url(NOTEBOOK))
-    expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
-    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
+    nb = open_notebook(NOTEBOOK, cells(first, second, uploaded.text.id, stop))
 
     # 1. %galaxy panel: the browser opens in the right-hand side panel, on the current history
-    run_cell(page, 0)
-    out = run_cell(page, 1).locator(".jp-OutputArea-output")
+    nb.run_ok(0)
+    out = nb.run_ok(1).locator(".jp-OutputArea-output")
     expect(out).to_contain_text("Galaxy history panel in the side panel")
     expect(out.locator(".gw-root")).to_have_count(0)  # not in the cell
     panel = page.locator(PANEL)
     expect(panel).to_be_visible()
     expect(panel.locator(".gw-cname")).to_have_text(first.name)
     expect(panel.locator(f".gw-history-row[data-id='{uploaded.table.id}']")).to_be_visible()
-    page.screenshot(path=str(DOCS / "panel.png"), animations="disabled")
+    shot(page, "panel.png")
 
     # 2. %galaxy use switches it
-    run_cell(page, 2)
+    nb.run_ok(2)
     expect(panel.locator(".gw-cname")).to_have_text(second.name)
     expect(panel.locator(".gw-empty")).to_contain_text("This history is empty")
 
     # 3. a job starts in one cell; the next cell keeps the kernel busy while the row goes to ok
-    started = run_cell(page, 3).locator(".jp-OutputArea-output").inner_text()
+    started = nb.run_ok(3).locator(".jp-OutputArea-output").inner_text()
     out_id = re.search(r"started (\w+)", started).group(1)
     row = panel.locator(f".gw-history-row[data-id='{out_id}']")
     expect(row).to_be_visible()  # the panel looked after the cell that started it
-    busy = run_cell(page, 4, wait=False)
+    busy = nb.run(4, wait=False)
     prompt = busy.locator(".jp-InputPrompt")
     expect(prompt).to_have_text("[*]:")
     expect(page.locator("#jp-main-statusbar")).to_contain_text("Busy")
@@ -188,7 +146,7 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
     expect(busy.locator(".jp-OutputArea-output")).to_have_text("slept")
 
     # 4. 360 px wide: nothing wider than the panel
-    run_cell(page, 0)  # back to the first history (more rows, a peek)
+    nb.run_ok(0)  # back to the first history (more rows, a peek)
     expect(panel.locator(".gw-cname")).to_have_text(first.name)
     panel.locator(f".gw-history-row[data-id='{uploaded.table.id}']").click()
     expect(panel.locator(".gw-detail")).to_contain_text("alpha")
@@ -227,6 +185,5 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
     assert max(rgb) < 80, f"the panel's background is not dark in the dark theme: {back}"
     assert not low_contrast(), f"text below WCAG AA contrast (4.5) in the dark theme: {low_contrast()}"
     right_panel_width(page, 520)
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "panel-dark.png"), animations="disabled")
+    shot(page, "panel-dark.png")
     assert galaxy_server.api_key not in page.content()

@@ -1,22 +1,18 @@
 """End to end in JupyterLab: connect, browse, filter, pick, pull, launch, monitor, read the outputs.
 
 One test, one notebook (``notebooks/widgets_e2e.ipynb``), run cell by cell as a scientist would,
-with screenshots of every widget saved to ``docs/``.
+with a screenshot of every widget (into ``docs/`` with ``GW_DOCS_SCREENSHOTS=1``).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).resolve().parent
-DOCS = HERE.parent.parent / "docs"
 NOTEBOOK = "widgets_e2e.ipynb"
 #: Text a widget must never show: JavaScript values rendered as text ("nothing selectednullnull").
 NULLISH = r"null|undefined|NaN|\[object Object\]"
@@ -42,54 +38,14 @@ WATCH_NULLISH = """(pattern) => {
 
 
 @pytest.fixture(scope="module")
-def lab_env(galaxy_server, history, uploaded, demo_workflows) -> dict[str, str]:
+def lab_env(lab_env, history, uploaded, demo_workflows) -> dict[str, str]:
     uploaded.samples  # noqa: B018 - the session's uploads are ready
-    return {
-        "GALAXY_URL": galaxy_server.url,
-        "GALAXY_API_KEY": galaxy_server.api_key,  # the server's environment only, never the notebook
-        "GW_E2E_HISTORY": history.id,
-    }
-
-
-class Notebook:
-    """Drive one open notebook: run a cell, read its output, find its widget."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
-
-    def run(self, index: int, timeout: float = 60_000) -> Any:
-        from playwright.sync_api import expect
-
-        self.page.evaluate(
-            """(i) => {
-                const nb = window.jupyterapp.shell.currentWidget.content;
-                nb.activeCellIndex = i;
-                return window.jupyterapp.commands.execute('notebook:run-cell');
-            }""",
-            index,
-        )
-        prompt = self.cells.nth(index).locator(".jp-InputPrompt")
-        expect(prompt).to_have_text(re.compile(r"\[\d+\]:"), timeout=timeout)
-        return self.cells.nth(index)
-
-    def output(self, index: int) -> Any:
-        return self.cells.nth(index).locator(".jp-OutputArea-output")
-
-    def errors_in(self, index: int) -> list[str]:
-        stderr = ".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']"
-        return self.cells.nth(index).locator(stderr).all_inner_texts()
+    return {**lab_env, "GW_E2E_HISTORY": history.id}
 
 
 def nullish_texts(page: Any) -> list[str]:
     """Widget texts that showed null/undefined/NaN/[object Object] since the notebook opened."""
     return page.evaluate("window.__gwNullish || ['the null/undefined watcher was never installed']")
-
-
-def shot(locator: Any, name: str) -> None:
-    DOCS.mkdir(exist_ok=True)
-    locator.scroll_into_view_if_needed()
-    locator.screenshot(path=str(DOCS / name), animations="disabled")
 
 
 def pick(picker: Any, name: str, item_id: str) -> None:
@@ -106,15 +62,11 @@ def pick(picker: Any, name: str, item_id: str) -> None:
     expect(row).to_have_class(re.compile("gw-selected"))
 
 
-def test_scientist_session(lab, page, galaxy_server, history, uploaded):
+def test_scientist_session(open_notebook, page, shot, galaxy_server, history, uploaded):
     from playwright.sync_api import expect
 
-    shutil.copy(HERE / "notebooks" / NOTEBOOK, lab.root / NOTEBOOK)
-    page.goto(lab.notebook_url(NOTEBOOK))
-    expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
-    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60_000)
+    nb = open_notebook(NOTEBOOK)
     page.evaluate(WATCH_NULLISH, NULLISH)
-    nb = Notebook(page)
     table, text = uploaded.table, uploaded.text
 
     # 1. connect: URL prefilled from GALAXY_URL, the key typed into the password field
