@@ -503,6 +503,23 @@ def _tagged_histories(gi: Galaxy, batch_id: str, keys: str = "id,name") -> list[
         offset += 500
 
 
+@dataclass(frozen=True)
+class _Submission:
+    """What a per-item submit sends: each of ``samples`` (sample -> value) into a history of its own
+    named ``"{label} {sample}"``, recorded in ``ledger`` and filled into ``batch``."""
+
+    batch: Batch
+    ledger: _Ledger
+    workflow: Workflow
+    target: WorkflowInput
+    samples: Mapping[str, Any]
+    inputs: Mapping[str, Any] | None
+    params: Mapping[str, Mapping[str, Any]] | None
+    label: str
+    concurrency: int
+    use_cached_job: bool
+
+
 class Batches(Resource):
     """Run one workflow over many samples, and re-attach to such runs."""
 
@@ -578,7 +595,9 @@ class Batches(Resource):
         batch = Batch(gi, batch_id, PER_ITEM, wf.id, name=wf.name)
         try:
             self._submit(
-                batch, wf, target, grouped, ledger, inputs, params, label, concurrency, use_cached_job
+                _Submission(
+                    batch, ledger, wf, target, grouped, inputs, params, label, concurrency, use_cached_job
+                )
             )
         except GalaxyError as exc:
             raise BatchSubmitError(
@@ -588,20 +607,9 @@ class Batches(Resource):
             ) from exc
         return batch
 
-    def _submit(
-        self,
-        batch: Batch,
-        wf: Workflow,
-        target: WorkflowInput,
-        grouped: Mapping[str, Any],
-        ledger: _Ledger,
-        inputs: Mapping[str, Any] | None,
-        params: Mapping[str, Mapping[str, Any]] | None,
-        label: str,
-        concurrency: int,
-        use_cached_job: bool,
-    ) -> None:
+    def _submit(self, plan: _Submission) -> None:
         gi = self._gi
+        batch, ledger, wf, target, label = plan.batch, plan.ledger, plan.workflow, plan.target, plan.label
 
         def one(sample: str) -> tuple[str, str, str]:
             rec = ledger.sample(sample)
@@ -622,21 +630,21 @@ class Batches(Resource):
                 done = gi.invocations.list(workflow_id=wf.id, history_id=hist, limit=1)
                 inv_id = done[0].id if done else ""
             if not inv_id:
-                value = _sample_value(gi, hist, sample, grouped[sample], target)
+                value = _sample_value(gi, hist, sample, plan.samples[sample], target)
                 ledger.set(sample, submitting=True)
                 inv = gi.workflows.invoke(
                     wf,
-                    {**(inputs or {}), target.label: value},
-                    params=params,
+                    {**(plan.inputs or {}), target.label: value},
+                    params=plan.params,
                     history=hist,
-                    use_cached_job=use_cached_job,
+                    use_cached_job=plan.use_cached_job,
                 )
                 inv_id = inv.id
             ledger.set(sample, history_id=hist, invocation_id=inv_id, submitting=False)
             return sample, hist, inv_id
 
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            for sample, hist, inv_id in pool.map(one, grouped):
+        with ThreadPoolExecutor(max_workers=plan.concurrency) as pool:
+            for sample, hist, inv_id in pool.map(one, plan.samples):
                 batch.histories[sample] = hist
                 batch.invocations[sample] = inv_id
 
@@ -660,16 +668,18 @@ class Batches(Resource):
             target = _input(wf, run_kw.get("input"), run_kw.get("inputs") or {})
             label = ledger.data.get("name") or wf.name
             self._submit(
-                batch,
-                wf,
-                target,
-                grouped,
-                ledger,
-                run_kw.get("inputs"),
-                run_kw.get("params"),
-                label,
-                run_kw.get("concurrency", 4),
-                run_kw.get("use_cached_job", False),
+                _Submission(
+                    batch,
+                    ledger,
+                    wf,
+                    target,
+                    grouped,
+                    inputs=run_kw.get("inputs"),
+                    params=run_kw.get("params"),
+                    label=label,
+                    concurrency=run_kw.get("concurrency", 4),
+                    use_cached_job=run_kw.get("use_cached_job", False),
+                )
             )
         return batch
 

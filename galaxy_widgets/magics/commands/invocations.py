@@ -10,7 +10,15 @@ from ...api.invocations import NothingToCancelError
 from ...records import Workflow
 from ..parser import arg, command, out_arg
 from .tools import assignments
-from .workflows import _input_value, _label_input, _workflow_name, invocation_id_of, wait_outputs
+from .workflows import (
+    _input_value,
+    _label_input,
+    _workflow_name,
+    history_args,
+    invocation_id_of,
+    target_history,
+    wait_outputs,
+)
 
 if TYPE_CHECKING:
     from ..magic import GalaxyMagics
@@ -41,14 +49,11 @@ def cancel(m: GalaxyMagics, args: Any, cell: str | None) -> None:
 @arg("invocation", help="invocation id, or a variable holding a run result, invocation or monitor")
 @arg("inputs", nargs="*", metavar="LABEL=VALUE", help="inputs to replace: data inputs take an ITEM")
 @arg("--cached", action="store_true", help="let Galaxy reuse the results of identical jobs (use_cached_job)")
-@arg("--history", metavar="HISTORY", help="run into this history (name or id) instead of the original one")
-@arg("--new-history", metavar="NAME", help="run into a new history with this name")
+@history_args("the original one")
 @arg("--no-wait", action="store_true", help="return the new invocation at once")
 @out_arg()
 def rerun(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     gi = m.require_gi()
-    if args.history and args.new_history:
-        raise UsageError("Give --history or --new-history, not both.")
     stray = [w for w in args.inputs if "=" not in w]
     if stray:
         raise UsageError(
@@ -61,7 +66,7 @@ def rerun(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     for label, value in assignments(args.inputs, "workflow input"):
         inp = _label_input(wf, label)
         replace[inp.label] = _input_value(m, inp, value)
-    history = gi.histories.get(args.history).id if args.history else None
+    history = target_history(m, args, current=False)
     new = gi.invocations.rerun(
         inv.id, replace, use_cached_job=args.cached, history=history, new_history_name=args.new_history
     )

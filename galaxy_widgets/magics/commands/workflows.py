@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -14,7 +14,7 @@ from ...errors import InvocationFailedError, WaitInterrupted
 from ...records import Collection, Dataset, InputLabelError, Invocation, Workflow, WorkflowInput
 from ...results import Outputs
 from ..display import Table
-from ..parser import arg, command, out_arg, split_line
+from ..parser import Handler, arg, command, out_arg, split_line
 from . import batch
 from .tools import assignments
 
@@ -79,6 +79,34 @@ def run_hint(wf: Workflow) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------- target history
+def history_args(instead_of: str) -> Callable[[Handler], Handler]:
+    """The ``--history`` / ``--new-history`` options of `run` and `rerun` (read by
+    :func:`target_history`); ``instead_of`` says where the run goes without them."""
+
+    def deco(func: Handler) -> Handler:
+        func = arg("--new-history", metavar="NAME", help="run into a new history with this name")(func)
+        return arg(
+            "--history",
+            metavar="HISTORY",
+            help=f"run into this history (name or id) instead of {instead_of}",
+        )(func)
+
+    return deco
+
+
+def target_history(m: GalaxyMagics, args: Any, *, current: bool) -> str | None:
+    """The id of the history ``--history`` names; without it, the current history when ``current``
+    and no ``--new-history`` is given, else None (the caller's default, or the new history)."""
+    if args.history and args.new_history:
+        raise UsageError("Give --history or --new-history, not both.")
+    if args.history:
+        return m.require_gi().histories.get(args.history).id
+    if current and not args.new_history:
+        return m.require_history()
+    return None
+
+
 @command(
     "run",
     "run a workflow (LABEL=ITEM or LABEL=VALUE), wait with progress; the result is its outputs",
@@ -88,8 +116,7 @@ def run_hint(wf: Workflow) -> str:
 @arg("workflow", help="workflow name or id (quote names with spaces)")
 @arg("inputs", nargs="*", metavar="LABEL=VALUE", help="inputs by label: data inputs take an ITEM")
 @arg("--param", action="append", default=[], metavar="STEP.NAME=VALUE", help="set a tool parameter of a step")
-@arg("--history", metavar="HISTORY", help="run into this history (name or id) instead of the current one")
-@arg("--new-history", metavar="NAME", help="run into a new history with this name")
+@history_args("the current one")
 @arg(
     "--over",
     metavar="[LABEL=]ITEM_OR_FILTER",
@@ -102,8 +129,6 @@ def run_hint(wf: Workflow) -> str:
 @out_arg()
 def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     gi = m.require_gi()
-    if args.history and args.new_history:
-        raise UsageError("Give --history or --new-history, not both.")
     words = [*args.inputs, *split_line(cell or "")]
     stray = [w for w in words if "=" not in w]
     if stray:
@@ -116,9 +141,7 @@ def run(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     wf = gi.workflows.get(args.workflow)
     chosen = [(_label_input(wf, label), value) for label, value in given]  # exact, else normalised
     params = _step_params(args.param)
-    target = gi.histories.get(args.history).id if args.history else None
-    if not target and not args.new_history:
-        target = m.require_history()
+    target = target_history(m, args, current=True)
     inputs = {inp.label: _input_value(m, inp, value) for inp, value in chosen}
     if args.over:
         label, spec = _over_target(wf, inputs, args.over)
