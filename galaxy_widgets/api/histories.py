@@ -218,6 +218,16 @@ class Histories(Resource):
             raise ItemLookupError(f"No history named or with id {spec!r}; list them with histories.list().")
         return matches[0]
 
+    def pick(self, spec: str | History | None = None) -> History | None:
+        """The history to start on: ``spec`` (a History, id or name), else the client's current
+        history, else the newest one; None for a user with no history."""
+        if spec:
+            return self.get(spec)
+        if self._gi.history_id:
+            return self.show(self._gi.history_id)
+        newest = self.list(limit=1)
+        return newest[0] if newest else None
+
     def create(self, name: str = "Unnamed history") -> History:
         """A new history. If the answer is lost, the error names the history it may have made."""
         started = datetime.now(timezone.utc)

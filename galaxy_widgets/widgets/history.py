@@ -136,7 +136,7 @@ class HistoryBrowser(Facade):
         w.observe(self._on_selected, "selected")
         w.on_msg(self._on_msg)
         self._load_histories()
-        start = self._initial_history(history)
+        start = self.gi.histories.pick(history)
         w.filter_text = filter  # no history yet: nothing is fetched until one is set below
         if start is not None:
             w.history_id = start.id
@@ -238,16 +238,6 @@ class HistoryBrowser(Facade):
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ loading
-    def _initial_history(self, spec: str | History | None) -> History | None:
-        if isinstance(spec, History):
-            return spec
-        if spec:
-            return self.gi.histories.get(spec)
-        if self.gi.history_id:
-            return self.gi.histories.show(self.gi.history_id)
-        listed = self.widget.histories
-        return self.gi.histories.show(listed[0]["id"]) if listed else None
-
     def _load_histories(self) -> None:
         w = self.widget
         search = w.history_search.strip() or None

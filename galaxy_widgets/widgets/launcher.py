@@ -145,7 +145,7 @@ class WorkflowLauncher(Facade):
             {"id": w.id, "name": w.name, "label": _menu_label(w, shared=names.count(w.name) > 1)}
             for w in listed_wfs
         ]
-        start = self._initial_history(history)
+        start = gi.histories.pick(history)
         listed = [{"id": h.id, "name": h.name} for h in gi.histories.list(limit=50)]
         if start is not None and start.id not in {h["id"] for h in listed}:
             listed.insert(0, {"id": start.id, "name": start.name})
@@ -188,16 +188,6 @@ class WorkflowLauncher(Facade):
         return pollers + [p for m in self.monitors for p in m._pollers()]
 
     # ------------------------------------------------------------------ building the form
-    def _initial_history(self, spec: str | History | None) -> History | None:
-        if isinstance(spec, History):
-            return spec
-        if spec:
-            return self.gi.histories.get(spec)
-        if self.gi.history_id:
-            return self.gi.histories.show(self.gi.history_id)
-        newest = self.gi.histories.list(limit=1)
-        return newest[0] if newest else None
-
     def _on_workflow(self, change: dict) -> None:
         try:
             wf = self.gi.workflows.show(change["new"])

@@ -63,6 +63,28 @@ def test_history_listing_is_newest_first(gi):
         gi.histories.delete(h.id, purge=True)
 
 
+def test_pick_the_history_to_start_on(gi, galaxy_server):
+    """What the history browser and the launcher open on: what was asked, else the current one."""
+    from galaxy_widgets import Galaxy
+
+    name = f"gw-pick {secrets.token_hex(3)}"
+    asked, current = gi.histories.create(name), gi.histories.create(f"{name} current")
+    fresh = Galaxy(galaxy_server.url, api_key=galaxy_server.api_key)
+    try:
+        assert fresh.histories.pick(asked).id == asked.id
+        assert fresh.histories.pick(asked.id).id == asked.id
+        assert fresh.histories.pick(name).id == asked.id
+        fresh.history_id = current.id
+        assert fresh.histories.pick(None).id == current.id
+        assert fresh.histories.pick(name).id == asked.id
+        with pytest.raises(ItemLookupError, match="No history named"):
+            fresh.histories.pick(f"{name} nothing")
+    finally:
+        fresh.close()
+        for h in (asked, current):
+            gi.histories.delete(h.id, purge=True)
+
+
 def test_state_summary(gi, own):
     state = gi.histories.state(own.history_id)
     assert state["state"] == "ok"

@@ -598,6 +598,13 @@ def test_matrix_is_big_enough():
     assert {r.surface for r in ROWS} == {"magic", "python", "cli"}
 
 
+# A history of this module's own: its tests check that nothing was added to the current history,
+# and the folder's shared copy also receives the background runs of other tests (in any order).
+@pytest.fixture(scope="module")
+def uploaded(uploaded, gi, copy_uploaded_to):
+    return copy_uploaded_to(gi, uploaded, "gw-tests magics bad inputs")[1]
+
+
 @pytest.fixture
 def ctx(ip, gi, uploaded, galaxy_server, tmp_path, monkeypatch):
     monkeypatch.setenv("GALAXY_WIDGETS_CONFIG_DIR", str(tmp_path / "config"))

@@ -27,6 +27,13 @@ def own_config(tmp_path, monkeypatch):
     return tmp_path
 
 
+# A history of this module's own: its tests check that nothing was added to the current history,
+# and the folder's shared copy also receives the background runs of other tests (in any order).
+@pytest.fixture(scope="module")
+def uploaded(uploaded, gi, copy_uploaded_to):
+    return copy_uploaded_to(gi, uploaded, "gw-tests magics trust")[1]
+
+
 @pytest.fixture
 def on(ip, uploaded):
     """Connected to the real Galaxy, the magics' own copy of the uploads current."""
