@@ -1,0 +1,60 @@
+"""README promises of the magics that had no test (issue 15 audit), on the real Galaxy."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from galaxy_widgets.records import Collection
+from galaxy_widgets.widgets.sidebar import SidePanel
+
+
+@pytest.fixture(scope="module")
+def own_history(gi):
+    """A history of this module's own: these tests add and edit datasets in it."""
+    return gi.histories.create("gw-tests magics readme promises")
+
+
+@pytest.fixture
+def on_own(ip, galaxy_server, own_history):
+    ip.run_cell("%galaxy connect")
+    ip.run_cell(f"%galaxy use {own_history.id}")
+    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+    return ip
+
+
+# README L176: upload ... --collection paired NAME
+def test_upload_two_files_as_a_paired_collection(on_own, gi, tmp_path):
+    (tmp_path / "fwd.txt").write_text("AAAA\n")
+    (tmp_path / "rev.txt").write_text("TTTT\n")
+    coll = on_own.run(f"%galaxy upload {tmp_path}/fwd.txt {tmp_path}/rev.txt --collection paired pe --wait")
+    assert isinstance(coll, Collection)
+    server = gi.get(f"dataset_collections/{coll.id}")
+    assert (server["name"], server["collection_type"]) == ("pe", "paired")
+    texts = {e["element_identifier"]: gi.datasets.text(e["object"]["id"]) for e in server["elements"]}
+    assert texts == {"forward": "AAAA\n", "reverse": "TTTT\n"}
+    assert on_own.run(f"%galaxy get {coll.hid}") == {"forward": "AAAA\n", "reverse": "TTTT\n"}
+
+
+# README L177: edit ITEM --ext E
+def test_edit_ext_changes_the_datatype_in_galaxy(on_own, gi):
+    ds = on_own.run("%galaxy put \"'#k\\tv\\nx\\t7\\ny\\t9\\n'\" --name kv --ext txt --wait")
+    assert gi.get(f"datasets/{ds.id}")["extension"] == "txt"
+    assert on_own.run(f"%galaxy get #{ds.hid}") == "#k\tv\nx\t7\ny\t9\n"  # text while it is txt
+    on_own.run_cell(f"%galaxy edit #{ds.hid} --ext tabular")
+    assert gi.get(f"datasets/{ds.id}")["extension"] == "tabular"
+    frame = on_own.run(f"%galaxy get #{ds.hid}")  # now a table
+    assert isinstance(frame, pd.DataFrame)
+    assert frame.values.tolist() == [["x", 7], ["y", 9]]
+
+
+# README L188: panel [HISTORY] [--filter F]
+def test_panel_takes_a_history_and_a_filter(on_own, uploaded, own_history):
+    panel = on_own.run(f"%galaxy panel {uploaded.history_id} --filter extension:json")
+    try:
+        assert isinstance(panel, SidePanel)
+        assert panel.browser.history_id == uploaded.history_id != own_history.id
+        assert [r["name"] for r in panel.browser.rows] == ["data.json"]
+        assert panel.browser.widget.total == 1
+    finally:
+        panel.close()

@@ -1,0 +1,22 @@
+"""README promises of the widgets that had no test (issue 15 audit), on the real Galaxy."""
+
+from __future__ import annotations
+
+from galaxy_widgets.widgets import DatasetPicker
+
+
+# README L217: picker.get() gives values in the order picked; picker.value the records
+def test_picker_keeps_the_order_of_picking_not_of_the_history(gi, history, uploaded, browser_sets):
+    picker = DatasetPicker(gi, history)
+    try:
+        # json (hid 3) first, then notes (hid 2), then the table (hid 1): the reverse of the history
+        browser_sets(picker.widget, selected=[uploaded.json.id, uploaded.text.id, uploaded.table.id])
+        assert [i.name for i in picker.value] == ["data.json", "notes.txt", "table.tsv"]
+        as_json, text, table = picker.get()
+        assert as_json == {"a": 1, "b": [1, 2]}
+        assert text == "first line\nsecond line\n"
+        assert table["name"].tolist() == ["delta", "gamma", "alpha", "beta"]
+        browser_sets(picker.widget, selected=[uploaded.text.id, uploaded.json.id])
+        assert picker.get(as_="text") == ["first line\nsecond line\n", '{"a": 1, "b": [1, 2]}']
+    finally:
+        picker.close()
