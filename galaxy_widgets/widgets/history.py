@@ -472,9 +472,21 @@ class HistoryBrowser(Facade):
 
     def _summarize(self) -> None:
         w = self.widget
-        names = [item_label(self._records[i]) for i in w.selected[:4] if i in self._records]
+        names = []
+        for item_id in w.selected[:4]:
+            try:
+                names.append(item_label(self._record(item_id)))
+            except (LookupError, GalaxyError):  # gone since it was picked: counted, not named
+                continue
         more = len(w.selected) - len(names)
         w.selection_summary = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+    def _record(self, item_id: str) -> Dataset | Collection:
+        """The record of a selected item, also when it is not on the page shown."""
+        if item_id not in self._records:
+            self._records[item_id] = self.gi.histories.resolve(self.widget.history_id, item_id)
+        return self._records[item_id]
 
 
 class DatasetPicker(HistoryBrowser):
@@ -503,14 +515,7 @@ class DatasetPicker(HistoryBrowser):
     @property
     def value(self) -> list[Dataset | Collection]:
         """The selected datasets and collections, in the order they were picked."""
-        out = []
-        for item_id in self.widget.selected:
-            item = self._records.get(item_id)
-            if item is None:
-                item = self.gi.histories.resolve(self.widget.history_id, item_id)
-                self._records[item_id] = item
-            out.append(item)
-        return out
+        return [self._record(item_id) for item_id in self.widget.selected]
 
     @value.setter
     def value(self, items: list[Dataset | Collection | str]) -> None:

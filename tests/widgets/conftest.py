@@ -46,13 +46,14 @@ def eventually() -> Callable[..., Any]:
     return _eventually
 
 
-# A history of this folder's own, with copies of the session's uploads: these tests look at whole
-# history pages, so they must not see what other test folders add to the shared session history.
-@pytest.fixture(scope="session")
-def uploaded(uploaded, gi, copy_uploaded_to):
-    return copy_uploaded_to(gi, uploaded, "gw-tests widgets")[1]
+# A history of each test module's own, with copies of the session's uploads (no job: copies share
+# the files): these tests look at whole history pages, so they must not see what other tests add,
+# in whatever order the tests run.
+@pytest.fixture(scope="module")
+def uploaded(uploaded, gi, copy_uploaded_to, request):
+    return copy_uploaded_to(gi, uploaded, f"gw-tests widgets {request.module.__name__.rsplit('.', 1)[-1]}")[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def history(gi, uploaded):
     return gi.histories.show(uploaded.history_id)

@@ -81,6 +81,15 @@ def test_pick_two_datasets_and_pull_them(gi, history, uploaded, browser_sets):
     picker.close()
 
 
+def test_selection_names_items_that_are_not_on_the_page_shown(gi, history, uploaded, browser_sets):
+    picker = DatasetPicker(gi, history, page_size=1)  # the newest item only: table.tsv is far back
+    assert uploaded.table.id not in {r["id"] for r in picker.widget.rows}
+    browser_sets(picker.widget, selected=[uploaded.table.id, uploaded.text.id])
+    assert picker.widget.selection_summary == "#1 table.tsv, #2 notes.txt"
+    assert [i.name for i in picker.value] == ["table.tsv", "notes.txt"]
+    picker.close()
+
+
 def test_collections_are_picked_whole(gi, history, uploaded, browser_sets):
     picker = DatasetPicker(gi, history, kind="collection")
     assert {r["type"] for r in picker.widget.rows} == {"collection"}

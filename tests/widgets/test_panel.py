@@ -162,7 +162,7 @@ def test_panel_follows_the_current_history_and_refreshes_while_a_job_runs(
         client.history_id = history.id
         assert w.history_id == second_history.id  # nothing happens before the cell ends
         cell_ran(shell)
-        assert w.history_id == history.id and w.history_name == "gw-tests widgets"
+        assert w.history_id == history.id and w.history_name == history.name
         client.history_id = second_history.id
         cell_ran(shell)
         assert w.history_id == second_history.id and w.history_name == "gw-tests panel"
