@@ -245,3 +245,64 @@ def test_toolbox_counts_match_readme_and_docs(gi, galaxy_server):
     if galaxy_server.local is None and "join1" not in ids:
         pytest.skip("the session uses an external Galaxy without the local Galaxy's toolbox")
     assert {i for i in ids if i.startswith("gw_")} == own_tools
+
+
+# ---------------------------------------------------------------- README L147-148
+CAT_WORKFLOW = """class: GalaxyWorkflow
+label: gw-tests readme cat
+inputs:
+  text:
+    type: data
+    format: [txt]
+outputs:
+  joined:
+    outputSource: cat/out_file1
+steps:
+  cat:
+    tool_id: cat1
+    in:
+      input1: text
+"""
+
+
+def test_batch_results_give_text_outputs_as_a_column_of_values(gi, own, tmp_path):
+    h, ds = own
+    path = tmp_path / "readme_cat.gxwf.yml"
+    path.write_text(CAT_WORKFLOW)
+    wf = gi.workflows.import_(path, reuse=True)
+    batch = gi.batches.run(wf, {"note": ds["notes.txt"], "reads": ds["good_R1_001.fastq"]}, history=h)
+    frame = batch.wait(timeout=600).results()
+    rows = frame.set_index("sample")[["state", "joined"]].sort_index()
+    assert rows.to_dict("index") == {
+        "note": {"state": "ok", "joined": "a note\n"},
+        "reads": {"state": "ok", "joined": READS["good_R1_001.fastq"]},
+    }
+
+
+# ---------------------------------------------------------------- README L428
+def test_local_galaxy_without_celery_writes_galaxys_default(tmp_path):
+    import yaml
+
+    with_celery = yaml.safe_load(local.LocalGalaxy(tmp_path / "a")._write_config(8001, "b" * 32).read_text())
+    without = yaml.safe_load(
+        local.LocalGalaxy(tmp_path / "b", celery=False)._write_config(8002, "b" * 32).read_text()
+    )
+    assert with_celery["galaxy"]["metadata_strategy"] == "directory_celery"
+    assert str(with_celery["galaxy"]["enable_celery_tasks"]).lower() == "true"
+    assert "metadata_strategy" not in without["galaxy"]  # Galaxy's default: a process per job
+    assert str(without["galaxy"]["enable_celery_tasks"]).lower() == "false"
+
+
+# ---------------------------------------------------------------- README L80
+def test_pasted_texts_are_many_datasets_in_one_job(gi, own):
+    h, _ = own
+    up = gi.uploads.texts(
+        h.id, {"t1.tsv": "#k\nb\na\n", "t2.tsv": "#k\nz\n", "t3.tsv": "#k\n"}, ext="tabular"
+    )
+    assert len(up.job_ids) == 1
+    done = gi.uploads.wait(up)
+    assert {d.name: gi.datasets.text(d.id) for d in done.datasets} == {
+        "t1.tsv": "#k\nb\na\n",
+        "t2.tsv": "#k\nz\n",
+        "t3.tsv": "#k\n",
+    }

@@ -58,3 +58,21 @@ def test_panel_takes_a_history_and_a_filter(on_own, uploaded, own_history):
         assert panel.browser.widget.total == 1
     finally:
         panel.close()
+
+
+# README L184: rerun ... --history H | --new-history N
+def test_rerun_into_another_or_a_new_history(on_own, gi, uploaded, demo_workflows, own_history):
+    wf = demo_workflows["sort_and_head"]
+    on_own.run_cell(f"%galaxy use {uploaded.history_id}")
+    on_own.run_cell(f"res = %galaxy run {wf.id} table=#{uploaded.table.hid} lines=2")
+    first = gi.invocations.show(on_own.user_ns["res"].provenance["invocation_id"])
+    assert first.history_id == uploaded.history_id
+    name = f"gw-tests rerun {first.id[:8]}"
+    on_own.run_cell(f'%galaxy rerun res --cached --no-wait --new-history "{name}" -o elsewhere')
+    elsewhere = on_own.user_ns["elsewhere"]
+    assert elsewhere.id != first.id and gi.histories.show(elsewhere.history_id).name == name
+    on_own.run_cell(f"%galaxy rerun res --cached --no-wait --history {own_history.id} -o here")
+    assert on_own.user_ns["here"].history_id == own_history.id
+    for inv in (elsewhere, on_own.user_ns["here"]):
+        top = gi.invocations.outputs(gi.invocations.wait(inv.id, timeout=600).id)["top"]
+        assert gi.datasets.text(top.id) == "#name\tvalue\tgroup\nalpha\t3\ta\n"  # header + 1 line

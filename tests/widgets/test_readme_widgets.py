@@ -20,3 +20,17 @@ def test_picker_keeps_the_order_of_picking_not_of_the_history(gi, history, uploa
         assert picker.get(as_="text") == ["first line\nsecond line\n", '{"a": 1, "b": [1, 2]}']
     finally:
         picker.close()
+
+
+# README L268: in Colab the panel falls back inline with a note saying why
+def test_colab_gets_the_browser_inline_with_the_reason(monkeypatch):
+    import sys
+    import types
+
+    from galaxy_widgets.widgets.sidebar import detect_frontend
+
+    shell = types.SimpleNamespace(kernel=object())
+    assert detect_frontend(shell, {}, "/venv/bin/jupyter-lab").side_panel is True
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    colab = detect_frontend(shell, {}, "/venv/bin/jupyter-lab")
+    assert colab.side_panel is False and "Colab" in colab.reason
