@@ -183,6 +183,14 @@ class WorkflowLauncher(Facade):
             lines.append(f"  error: {self.form.error}")
         return "\n".join(lines)
 
+    def close(self) -> None:
+        """Stop polling and close every widget the launcher made (form, pickers, monitors)."""
+        super().close()
+        for part in [*self.pickers.values(), *self.monitors]:
+            part.close()
+        for model in (self._pickers_box, self.chooser, self.form):
+            model.close()
+
     def _pollers(self) -> list[Poller]:
         pollers = [p for picker in self.pickers.values() for p in picker._pollers()]
         return pollers + [p for m in self.monitors for p in m._pollers()]
@@ -345,6 +353,7 @@ class WorkflowLauncher(Facade):
         self.monitors = [InvocationMonitor(self.gi, inv, workflow=self.workflow) for inv in invocations]
         for picker in self.pickers.values():
             picker.close()
+        self._pickers_box.children = ()  # an open box must not hold closed widgets
         f.running = False
         self.widget.children = [m.widget for m in self.monitors]
         return self.monitors

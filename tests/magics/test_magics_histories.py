@@ -121,7 +121,7 @@ def test_show_dataset_with_preview(connected, uploaded, gi):
     text = repr(view)
     assert "table.tsv" in text and "extension: tabular" in text
     assert "<pre>" in view._repr_html_()
-    few = connected.run(f"%galaxy show {uploaded.table.id} --lines 2")
+    few = connected.run(f"%galaxy show #{uploaded.table.hid} --lines 2")
     assert few.preview == lines[:2]
 
 

@@ -15,6 +15,13 @@ def own_history(gi):
     return gi.histories.create("gw-tests magics readme promises")
 
 
+# Copies of the uploads in a history of this module's own: the folder's shared copy also gets other
+# tests' items (a json named 'params', ...), which a filter would then match too.
+@pytest.fixture(scope="module")
+def uploaded(uploaded, gi, copy_uploaded_to):
+    return copy_uploaded_to(gi, uploaded, "gw-tests magics readme uploads")[1]
+
+
 @pytest.fixture
 def on_own(ip, galaxy_server, own_history):
     ip.run_cell("%galaxy connect")

@@ -113,6 +113,10 @@ def test_run_turns_the_launcher_into_monitors(launched):
     for monitor in launcher.monitors:
         assert monitor.widget.workflow_name == "gw-demo sort and head"
         assert monitor._poller.running or monitor.done
+    # every open widget can still be sent to a browser: no open box holds a closed picker
+    parts = [launcher.widget, launcher._pickers_box, launcher.chooser, launcher.form]
+    for widget in parts + [m.widget for m in launcher.monitors]:
+        widget.get_state()
 
 
 def test_monitors_reach_done_with_outputs_by_label(gi, launched, uploaded):
@@ -168,6 +172,15 @@ def test_reattach_by_id(gi, launched):
     assert not again._poller.running
     assert {k: v.id for k, v in again.outputs.items()} == {k: v.id for k, v in first.outputs.items()}
     assert again.widget.steps == first.widget.steps
+
+
+def test_closing_a_launcher_closes_every_widget_it_made(gi, history, demo_workflows):
+    launcher = WorkflowLauncher(gi, demo_workflows["sort_and_head"], history=history)
+    made = [launcher.widget, launcher._pickers_box, launcher.chooser, launcher.form]
+    made += [p.widget for p in launcher.pickers.values()]
+    assert len(made) == 5 and all(w.comm is not None for w in made)
+    launcher.close()
+    assert [w for w in made if w.comm is not None] == []
 
 
 def test_failing_run_shows_the_jobs_stderr(gi, launched):
