@@ -87,7 +87,13 @@ def test_launcher_shows_what_python_sends(open_notebook, page):
     genome.fill("hg19")
     genome.press("Enter")
     expect(run).to_be_enabled()
-    sent = _sent(nb)
+    # genome is optional, so Run was already on: wait (bounded) until the kernel has the commit,
+    # which travels as a comm message of its own (a commit that never arrives fails here)
+    for _ in range(20):
+        sent = _sent(nb)
+        if "genome" in sent:
+            break
+        page.wait_for_timeout(500)
     assert sent["keep header"] is False and sent["sort order"] == "ASC"
     assert sent["MGnify's sample"] == "s1" and sent["genome"] == "hg19"
     box.check()
