@@ -70,11 +70,23 @@ def connected(
 
     It asks for ``launched`` so the slow runs start with the first connected test and overlap the rest.
     """
-    ip.run_cell("%galaxy connect")
-    ip.run_cell(f"%galaxy use {uploaded.history_id}")
-    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+    connect_to(ip, uploaded.history_id)
     ip.run_cell(f"%config GalaxyMagics.cache_dir = {str(magics_cache)!r}")
     return ip
+
+
+def connect_to(ip: TestingShell, history_id: str) -> TestingShell:
+    """``%galaxy connect`` (GALAXY_URL/GALAXY_API_KEY), ``use`` the history, poll every second."""
+    ip.run_cell("%galaxy connect")
+    ip.run_cell(f"%galaxy use {history_id}")
+    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+    return ip
+
+
+@pytest.fixture(name="connect_to")
+def _connect_to() -> Any:
+    """:func:`connect_to`, for test modules (they cannot import this conftest)."""
+    return connect_to
 
 
 class Published:

@@ -57,12 +57,9 @@ def friction(shell, galaxy_server, gi, tmp_path_factory) -> dict[str, Any]:
 
 
 @pytest.fixture
-def fr(ip, friction) -> Any:
+def fr(ip, friction, connect_to) -> Any:
     """Connected, with the module's history current."""
-    ip.run_cell("%galaxy connect")
-    ip.run_cell(f"%galaxy use {friction['history'].id}")
-    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
-    return ip
+    return connect_to(ip, friction["history"].id)
 
 
 # ---------------------------------------------------------------------------- 8. use --new

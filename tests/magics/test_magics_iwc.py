@@ -38,11 +38,8 @@ def pairs(gi, uploaded):
 
 
 @pytest.fixture
-def on(ip, galaxy_server, uploaded):
-    ip.run_cell("%galaxy connect")
-    ip.run_cell(f"%galaxy use {uploaded.history_id}")
-    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
-    return ip
+def on(ip, connect_to, uploaded):
+    return connect_to(ip, uploaded.history_id)
 
 
 def test_workflows_search_with_an_apostrophe(on, patterns):

@@ -24,10 +24,8 @@ def setup(gi, history, uploaded):
 
 
 @pytest.fixture
-def conn(ip, galaxy_server, history, magics_cache):
-    ip.run_cell("%galaxy connect")
-    ip.run_cell(f"%galaxy use {history.id}")
-    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
+def conn(ip, connect_to, history, magics_cache):
+    connect_to(ip, history.id)
     ip.run_cell(f"%config GalaxyMagics.cache_dir = {str(magics_cache)!r}")
     return ip
 

@@ -23,11 +23,8 @@ def uploaded(uploaded, gi, copy_uploaded_to):
 
 
 @pytest.fixture
-def on_own(ip, galaxy_server, own_history):
-    ip.run_cell("%galaxy connect")
-    ip.run_cell(f"%galaxy use {own_history.id}")
-    ip.run_cell("%config GalaxyMagics.poll_interval = 1.0")
-    return ip
+def on_own(ip, connect_to, own_history):
+    return connect_to(ip, own_history.id)
 
 
 # README L176: upload ... --collection paired NAME
