@@ -39,17 +39,24 @@ def galaxy_magics(shell: InteractiveShell) -> Any:
     return next(c for c in shell.configurables if isinstance(c, GalaxyMagics))
 
 
-@pytest.fixture
-def ip(shell: TestingShell) -> TestingShell:
-    """The shell with ``%load_ext galaxy_widgets`` done, not connected, default settings."""
+def _defaults(shell: TestingShell) -> None:
+    """``%load_ext galaxy_widgets`` done, not connected, empty log, every setting at its default."""
     shell.run_cell("%load_ext galaxy_widgets")
     m = galaxy_magics(shell)
     m.set_connection(None)
     m.log.clear()
     for name, trait in m.traits(config=True).items():
         setattr(m, name, trait.default())
+
+
+@pytest.fixture
+def ip(shell: TestingShell) -> Iterator[TestingShell]:
+    """The shell with ``%load_ext galaxy_widgets`` done, not connected, default settings; put back
+    so after the test too (session fixtures such as ``launched`` use the same shell, in any order)."""
+    _defaults(shell)
     shell.reset(new_session=False)
-    return shell
+    yield shell
+    _defaults(shell)
 
 
 @pytest.fixture
@@ -185,8 +192,7 @@ def launched(
 ) -> dict[str, Any]:
     """Started once with ``--no-wait``, waited on by the tests: a failing tool run, a two-run batch
     and one more run. Asking for it also starts the notebook, so all their jobs overlap."""
-    shell.run_cell("%load_ext galaxy_widgets")
-    galaxy_magics(shell).set_connection(None)
+    _defaults(shell)  # set up before any test's `ip`: never what the previous test configured
     shell.run_cell("%galaxy connect")
     shell.run_cell(f"%galaxy use {uploaded.history_id}")
     wf = demo_workflows["sort_and_head"].name
