@@ -27,7 +27,7 @@ def test_assign_and_out_var(connected, uploaded):
 def test_get_by_kind(connected, uploaded, gi):
     assert connected.run(f"%galaxy get {uploaded.json.hid}") == {"a": 1, "b": [1, 2]}
     assert connected.run(f"%galaxy get {uploaded.text.hid}") == gi.datasets.text(uploaded.text.id)
-    csv = connected.run(f"%galaxy get {uploaded.csv.id}")
+    csv = connected.run(f"%galaxy get #{uploaded.csv.hid}")
     assert list(csv.columns) == ["x", "y"] and csv.values.tolist() == [[1, 2], [3, 4]]
     text = connected.run(f"%galaxy get {uploaded.table.hid} --as text")
     assert text == gi.datasets.text(uploaded.table.id)

@@ -95,7 +95,7 @@ def test_upload_single_file_with_name_dbkey_and_text_progress(friction, fr, gi, 
         assert "IPython.core.display" not in data["text/plain"]
     assert any(f"of {len(BED.encode()):,} bytes" in d["text/plain"] for d in bundles)
 
-    view = fr.run(f"%galaxy show {ds.id}")
+    view = fr.run(f"%galaxy show #{ds.hid}")
     text = repr(view)
     assert "genome build: hg38" in text
     size = server["file_size"]
@@ -107,7 +107,7 @@ def test_put_dbkey(friction, fr, gi):
     assert region.state == "ok"
     assert gi.get(f"datasets/{region.id}")["genome_build"] == "mm10"
     assert region.dbkey == "mm10"
-    assert "genome build: mm10" in repr(fr.run(f"%galaxy show {region.id}"))
+    assert "genome build: mm10" in repr(fr.run(f"%galaxy show #{region.hid}"))
 
 
 def test_list_identifiers_drop_extensions_unless_full_names(friction, fr, gi):
@@ -259,14 +259,14 @@ def test_run_by_name_says_which_of_several_it_chose(friction, fr, gi, capsys, tm
     newer = fr.run(f"%galaxy workflow import {path} --new")
     table = gi.datasets.wait(fr.run("%galaxy ls name:region.bed").items[0].id, timeout=300)
     capsys.readouterr()
-    inv = fr.run(f'%galaxy run "{name}" table={table.id} lines=1 --no-wait')
+    inv = fr.run(f'%galaxy run "{name}" table=#{table.hid} lines=1 --no-wait')
     out = capsys.readouterr().out
     assert re.search(rf"Note: 2 workflows are named '{name}'; using the newest, {newer.id} \(updated ", out)
     assert older.id in out  # how to pick the other one
     stored = gi.get(f"workflows/{inv.workflow_id}", params={"instance": True})
     assert stored["id"] == newer.id  # it did run the newest
     # by id: exact, no note
-    inv2 = fr.run(f"%galaxy run {older.id} table={table.id} lines=1 --no-wait")
+    inv2 = fr.run(f"%galaxy run {older.id} table=#{table.hid} lines=1 --no-wait")
     assert "Note:" not in capsys.readouterr().out
     assert gi.get(f"workflows/{inv2.workflow_id}", params={"instance": True})["id"] == older.id
     # the two runs go on in the module's own history; nothing waits for them
@@ -380,7 +380,7 @@ def test_edit_sets_the_genome_build_after_upload(friction, fr, gi):
     server = gi.get(f"datasets/{ds.id}")
     assert (server["genome_build"], server["name"], server["tags"]) == ("hg19", "peaks-hg19.bed", ["group:a"])
     assert edited.dbkey == "hg19"
-    assert "genome build: hg19" in repr(fr.run(f"%galaxy show {ds.id}"))
+    assert "genome build: hg19" in repr(fr.run(f"%galaxy show #{ds.hid}"))
     with pytest.raises(UsageError, match="Say what to change"):
         fr.run_cell(f"%galaxy edit #{ds.hid}")
     fr.push({"tables": friction["tables"]})

@@ -91,7 +91,7 @@ def _timed_out_tool_run(ip, magics, dataset, capsys):
     started = time.monotonic()
     try:
         with pytest.raises(UsageError, match="not finished after 3 s") as err:
-            ip.run_cell(f"%galaxy tool gw_sleep input1={dataset.id} seconds=20")
+            ip.run_cell(f"%galaxy tool gw_sleep input1=#{dataset.hid} seconds=20")
     finally:
         magics.gi.session.hooks["response"].pop()
     waited = time.monotonic() - started
