@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -343,3 +344,77 @@ def twin_history(galaxy_server: Server):
         return r.json()["history_id"] if r.ok else None
 
     return twin
+
+
+@dataclass(frozen=True)
+class TwinItems:
+    """A history holding a dataset and a collection that share one encoded id (see ``twin_items``)."""
+
+    server: Server
+    history_id: str
+    item_id: str
+    dataset_hid: int
+    collection_hid: int
+
+
+@pytest.fixture(scope="session")
+def twin_items(prefixed_server: Server) -> TwinItems:
+    """A dataset and a collection with the same encoded id, in one history, made on purpose.
+
+    Galaxy numbers datasets and collections in two tables and encodes both with one secret, so the
+    n-th dataset and the n-th collection have the same id. On the lightly used /galaxy server the
+    two counters are close: this adds empty lists (or copies of one pasted dataset, whichever
+    counter is behind; no job either way) to a new history until one of them takes the id of an
+    item already there. Built with plain requests, not through the client under test.
+    """
+    import requests
+
+    s = requests.Session()
+    s.headers["x-api-key"] = prefixed_server.api_key
+    api = f"{prefixed_server.url}/api"
+
+    def post(path: str, body: dict) -> dict:
+        r = s.post(f"{api}/{path}", json=body, timeout=60)
+        r.raise_for_status()
+        return r.json()
+
+    h = post("histories", {"name": "gw-tests twin ids"})["id"]
+    target = {
+        "destination": {"type": "hdas"},
+        "elements": [
+            {"src": "pasted", "paste_content": "a\tb\n1\t2\n", "ext": "tabular", "name": "twin.tsv"}
+        ],
+    }
+    first = post("tools/fetch", {"history_id": h, "targets": [target]})["outputs"][0]
+    datasets = {first["id"]: first["hid"]}
+    collections: dict[str, int] = {}
+
+    def new_collection() -> tuple[str, int]:
+        body = {"type": "dataset_collection", "collection_type": "list", "element_identifiers": [],
+                "name": f"twin list {len(collections) + 1}"}
+        made = post(f"histories/{h}/contents", body)
+        collections[made["id"]] = made["hid"]
+        return made["id"], made["hid"]
+
+    def new_dataset() -> tuple[str, int]:
+        made = post(f"histories/{h}/contents", {"type": "dataset", "source": "hda", "content": first["id"]})
+        datasets[made["id"]] = made["hid"]
+        return made["id"], made["hid"]
+
+    made, _ = new_collection()
+    # does a dataset with this collection's id exist yet? then collections are behind
+    collections_behind = s.get(f"{api}/datasets/{made}", timeout=60).ok
+    for _ in range(400):
+        shared = set(datasets) & set(collections)
+        if shared:
+            item_id = shared.pop()
+            for _ in range(180):  # the pasted dataset (and so its copies) ready to read
+                if s.get(f"{api}/datasets/{first['id']}", timeout=60).json()["state"] == "ok":
+                    return TwinItems(prefixed_server, h, item_id, datasets[item_id], collections[item_id])
+                time.sleep(1)
+            raise AssertionError("the pasted dataset of the twin history did not become ok in 180 s")
+        if collections_behind:
+            new_collection()
+        else:
+            new_dataset()
+    raise AssertionError("could not make a dataset and a collection share an id in 400 steps")

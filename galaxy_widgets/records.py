@@ -118,8 +118,20 @@ class History(_Record):
         return f"{self.visible_count} visible ({self.count or 0} in all)"
 
 
+class _HistoryItem(_Record):
+    """What datasets and collections share: Galaxy encodes their ids alike, so an id alone does not
+    say which one it names; ``type_id`` does (Galaxy's own ``dataset-ID`` / ``dataset_collection-ID``)."""
+
+    id: str
+    history_content_type: str
+
+    @property
+    def type_id(self) -> str:
+        return f"{self.history_content_type}-{self.id}"
+
+
 @dataclass(frozen=True)
-class Dataset(_Record):
+class Dataset(_HistoryItem):
     """A dataset in a history (an HDA)."""
 
     id: str
@@ -202,7 +214,7 @@ class CollectionElement(_Record):
 
 
 @dataclass(frozen=True)
-class Collection(_Record):
+class Collection(_HistoryItem):
     """A dataset collection in a history (an HDCA), or a nested one inside it."""
 
     id: str

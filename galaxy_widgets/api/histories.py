@@ -25,6 +25,8 @@ from .wait import pause_before_retry
 HISTORY_KEYS = "id,name,count,contents_active,size,update_time,create_time,tags,deleted,purged,annotation"
 #: What Galaxy's encoded ids look like. Use :func:`is_encoded_id` / :func:`id_segment`, not this.
 ENCODED_ID = re.compile(r"^[0-9a-f]{16,}$")
+#: Galaxy's ``type_id`` of a history item (``dataset-ID``, ``dataset_collection-ID``): an id with its kind.
+TYPE_ID = re.compile(r"^(dataset|dataset_collection)-([0-9a-f]{16,})$")
 STATS_ACCEPT = "application/vnd.galaxy.history.contents.stats+json"
 LIST_ITEMS = "histories.contents() lists them."
 #: The largest hid a filter may name (Galaxy stores hids as 32-bit integers).
@@ -327,12 +329,13 @@ class Histories(Resource):
         return ContentsQuery(self._gi, history_id, filters, order=order, keys=keys, page_size=page_size)
 
     def resolve(self, history_id: str | None, spec: Any, kind: str | None = None) -> Dataset | Collection:
-        """THE id resolver: one history item from a record, a hid (``12`` or ``#12``), an encoded id
-        or ``name:...``.
+        """THE id resolver: one history item from a record, a hid (``12`` or ``#12``), an encoded id,
+        a ``type_id`` (``dataset-ID``, ``dataset_collection-ID``) or ``name:...``.
 
         Galaxy encodes dataset and collection ids alike, so an id is resolved knowing its kind: from
-        ``kind`` (``"dataset"`` or ``"collection"``), else from the current history's contents (where
-        the type is known), else by trying both kinds and refusing if both exist. Never a guess.
+        a ``type_id`` or ``kind`` (``"dataset"`` or ``"collection"``), else from the current
+        history's contents (where the type is known), else by trying both kinds and refusing if
+        both exist. Never a guess.
         """
         if isinstance(spec, Dataset | Collection):
             return spec
@@ -353,6 +356,12 @@ class Histories(Resource):
             if not found:
                 raise ItemLookupError(f"No item #{hid} in history {history_id}; {LIST_ITEMS}")
             return self._full(found[0])
+        typed = TYPE_ID.match(text)
+        if typed:
+            said = "dataset" if typed[1] == "dataset" else "collection"
+            if kind not in (None, said):
+                raise ItemLookupError(f"{text} is a {said}, not a {kind}.")
+            return self._by_id(history_id, typed[2], said)
         if is_encoded_id(text):
             return self._by_id(history_id, text, kind)
         name = text[5:] if text.startswith("name:") else text

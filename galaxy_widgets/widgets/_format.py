@@ -48,6 +48,7 @@ def collection_state(c: Collection) -> str:
 def item_row(item: Dataset | Collection) -> dict:
     if isinstance(item, Collection):
         return {
+            "key": item.type_id,
             "id": item.id,
             "hid": item.hid,
             "name": item.name,
@@ -59,6 +60,7 @@ def item_row(item: Dataset | Collection) -> dict:
             "tags": list(item.tags),
         }
     return {
+        "key": item.type_id,
         "id": item.id,
         "hid": item.hid,
         "name": item.name,

@@ -161,7 +161,7 @@ class HistoryBrowser(Facade):
     @property
     def items(self) -> list[Dataset | Collection]:
         """The visible page as records."""
-        return [self._records[r["id"]] for r in self.widget.rows if r["id"] in self._records]
+        return [self._records[r["key"]] for r in self.widget.rows if r["key"] in self._records]
 
     def refresh(self) -> None:
         self._load_histories()
@@ -211,8 +211,8 @@ class HistoryBrowser(Facade):
                 return
             self._coded_for = current
             w.rows = [
-                {**r, "code": load_code(self._records[r["id"]], w.history_id, current)}
-                if r["id"] in self._records
+                {**r, "code": load_code(self._records[r["key"]], w.history_id, current)}
+                if r["key"] in self._records
                 else r
                 for r in w.rows
             ]
@@ -228,7 +228,7 @@ class HistoryBrowser(Facade):
         lines = [f"{head}; page {w.page + 1} of {pages}"]
         chosen = set(w.selected)
         for r in w.rows:
-            mark = "[x] " if r["id"] in chosen else "[ ] " if w.selectable else ""
+            mark = "[x] " if r["key"] in chosen else "[ ] " if w.selectable else ""
             lines.append(
                 f"  {mark}#{r['hid']:<4} {r['name'][:48]:<48} {r['extension']:<10} "
                 f"{r['state']:<8} {r['size']}"
@@ -277,7 +277,7 @@ class HistoryBrowser(Facade):
             if key != self._current_key():
                 return False
             for item in page.items:
-                self._records[item.id] = item
+                self._records[item.type_id] = item
             current = self._coded_for = self._current_history()
             rows = [{**item_row(i), "code": load_code(i, w.history_id, current)} for i in page.items]
             with w.hold_sync():
@@ -319,12 +319,16 @@ class HistoryBrowser(Facade):
             return False
         key, page = self._fetch()
         running = self._apply(key, page)
-        shown = self.widget.detail.get("id")
-        if shown:
-            row = next((r for r in self.widget.rows if r["id"] == shown), None)
-            if row and row["state"] != self.widget.detail.get("state"):
-                self.show(shown)
+        self._follow_shown()
         return running
+
+    def _follow_shown(self) -> None:
+        """Show the item under the table again when its row's state has changed."""
+        w = self.widget
+        shown = w.detail.get("key")
+        row = next((r for r in w.rows if r["key"] == shown), None) if shown else None
+        if row and row["state"] != w.detail.get("state"):
+            self.show(shown)
 
     def _poll_error(self, exc: BaseException) -> None:
         self.widget.error = f"Updating running items failed (retrying): {exc}"
@@ -373,7 +377,7 @@ class HistoryBrowser(Facade):
             return
         action = content.get("action")
         if action == "show":
-            self.show(str(content.get("id", "")))
+            self.show(str(content.get("key", "")))
         elif action == "hide":
             self.widget.detail = {}
         elif action == "select_all":
@@ -393,17 +397,21 @@ class HistoryBrowser(Facade):
         return [(d.name, d.hid) for d in result.datasets]
 
     # ------------------------------------------------------------------ actions
-    def show(self, item_id: str) -> dict:
-        """Show an item's peek (first lines, or a collection's elements) under the table."""
+    def show(self, item: str | int | Dataset | Collection) -> dict:
+        """Show an item's peek (first lines, or a collection's elements) under the table: a record,
+        a row's ``key``, or what :meth:`Histories.resolve` takes (hid, id, ``name:...``)."""
         w = self.widget
-        item = self._records.get(item_id)
+        key = item.type_id if isinstance(item, Dataset | Collection) else str(item)
         try:
-            if isinstance(item, Collection):
-                detail = self._collection_detail(item_id)
+            record = self._records.get(key) or self._resolve(item)
+            if isinstance(record, Collection):
+                detail = self._collection_detail(record.id)
             else:
-                detail = self._dataset_detail(item_id)
+                detail = self._dataset_detail(record.id)
         except GalaxyError as exc:
-            detail = {"id": item_id, "name": item.name if item else "", "error": str(exc)}
+            known = self._records.get(key)
+            detail = {"key": key, "id": getattr(known, "id", ""), "name": getattr(known, "name", ""),
+                      "error": str(exc)}
         w.detail = detail
         return detail
 
@@ -411,7 +419,7 @@ class HistoryBrowser(Facade):
         from ..convert import kind_for
 
         ds = self.gi.datasets.show(dataset_id)
-        self._records[ds.id] = ds
+        self._records[ds.type_id] = ds
         lines: list[str] = []
         if ds.state == "ok" and ds.size:
             if kind_for(ds.extension) in ("df", "text", "json"):
@@ -420,6 +428,7 @@ class HistoryBrowser(Facade):
                 lines = strip_html(ds.peek).splitlines()[:PREVIEW_LINES]
         info = " · ".join(s for s in (ds.raw.get("misc_blurb"), ds.raw.get("misc_info")) if s)
         return {
+            "key": ds.type_id,
             "id": ds.id,
             "hid": ds.hid,
             "name": ds.name,
@@ -441,6 +450,7 @@ class HistoryBrowser(Facade):
             state = obj.state if obj is not None else ""
             elements.append({"identifier": el.identifier, "extension": ext, "state": state})
         return {
+            "key": coll.type_id,
             "id": coll.id,
             "hid": coll.hid,
             "name": coll.name,
@@ -464,8 +474,8 @@ class HistoryBrowser(Facade):
             return len(w.selected)
         found = []
         for item in self._query():
-            self._records[item.id] = item
-            found.append(item.id)
+            self._records[item.type_id] = item
+            found.append(item.type_id)
         chosen = list(w.selected)
         w.selected = chosen + [i for i in found if i not in set(chosen)]
         return len(w.selected)
@@ -482,11 +492,17 @@ class HistoryBrowser(Facade):
         w.selection_summary = ", ".join(names) + (f" and {more} more" if more > 0 else "")
 
 
-    def _record(self, item_id: str) -> Dataset | Collection:
-        """The record of a selected item, also when it is not on the page shown."""
-        if item_id not in self._records:
-            self._records[item_id] = self.gi.histories.resolve(self.widget.history_id, item_id)
-        return self._records[item_id]
+    def _record(self, key: str) -> Dataset | Collection:
+        """The record behind a row key (``dataset-ID`` / ``dataset_collection-ID``), also when it is
+        not on the page shown; anything else the resolver takes, in this browser's kind."""
+        if key not in self._records:
+            self._records[key] = self._resolve(key)
+        return self._records[key]
+
+    def _resolve(self, spec: Any) -> Dataset | Collection:
+        """One item of the history shown, by anything the resolver takes, in this browser's kind."""
+        kind = None if self.kind == "any" else self.kind
+        return self.gi.histories.resolve(self.widget.history_id, spec, kind)
 
 
 class DatasetPicker(HistoryBrowser):
@@ -519,16 +535,12 @@ class DatasetPicker(HistoryBrowser):
 
     @value.setter
     def value(self, items: list[Dataset | Collection | str]) -> None:
-        ids = []
+        keys = []
         for item in items:
-            record = (
-                item
-                if isinstance(item, Dataset | Collection)
-                else self.gi.histories.resolve(self.widget.history_id, item)
-            )
-            self._records[record.id] = record
-            ids.append(record.id)
-        self.widget.selected = ids
+            record = item if isinstance(item, Dataset | Collection) else self._resolve(item)
+            self._records[record.type_id] = record
+            keys.append(record.type_id)
+        self.widget.selected = keys
 
     def get(self, as_: str | None = None, **kwargs: Any) -> list[Any]:
         """Pull every picked item into Python (DataFrame, text, JSON, path; a dict for a collection),

@@ -220,10 +220,7 @@ class SidePanel:
             key, page = browser._fetch()
             browser._apply(key, page)
             self._last_look = look
-            shown = w.detail.get("id")
-            row = next((r for r in w.rows if r["id"] == shown), None) if shown else None
-            if row and row["state"] != w.detail.get("state"):
-                browser.show(shown)
+            browser._follow_shown()
         return state["state"] in ACTIVE_STATES or any(s in ACTIVE_STATES for s in state["counts"])
 
 

@@ -44,8 +44,8 @@ function peekTable(lines, columns) {
 function detailView(model, node) {
   clear(node);
   const d = model.get("detail") || {};
-  node.classList.toggle("gw-hidden", !d.id);
-  if (!d.id) return;
+  node.classList.toggle("gw-hidden", !d.key);
+  if (!d.key) return;
   node.append(
     h("div.gw-detail-head", {},
       h("span.gw-muted", {}, `#${d.hid ?? ""}`),
@@ -218,18 +218,18 @@ function render({ model, el }) {
   });
   filter.addEventListener("change", () => ask("filter_text", filter.value));
 
-  function toggle(id, on) {
+  function toggle(key, on) {
     const current = model.get("selected") || [];
     let next;
-    if (!model.get("multiple")) next = on ? [id] : [];
-    else next = on ? [...current.filter((x) => x !== id), id] : current.filter((x) => x !== id);
+    if (!model.get("multiple")) next = on ? [key] : [];
+    else next = on ? [...current.filter((x) => x !== key), key] : current.filter((x) => x !== key);
     setTrait(model, "selected", next);
   }
 
   function rows() {
     const selectable = model.get("selectable");
     const selected = new Set(model.get("selected") || []);
-    const shown = (model.get("detail") || {}).id;
+    const shown = (model.get("detail") || {}).key;
     clear(headRow).append(
       ...(selectable ? [h("th.gw-pick-cell")] : []),
       h("th", {}, "#"), h("th", {}, "name"), h("th", {}, "type"), h("th", {}, "state"),
@@ -239,13 +239,14 @@ function render({ model, el }) {
     const items = model.get("rows") || [];
     for (const row of items) {
       const box = selectable
-        ? h("input.gw-pick", { type: model.get("multiple") ? "checkbox" : "radio", checked: selected.has(row.id),
-            onclick: (e) => e.stopPropagation(), onchange: (e) => toggle(row.id, e.target.checked) })
+        ? h("input.gw-pick", { type: model.get("multiple") ? "checkbox" : "radio", checked: selected.has(row.key),
+            onclick: (e) => e.stopPropagation(), onchange: (e) => toggle(row.key, e.target.checked) })
         : null;
       const typeText = row.type === "collection" ? `${row.extension} (${row.elements ?? "?"})` : row.extension;
       tbody.append(
-        h(`tr.gw-history-row${selected.has(row.id) ? ".gw-selected" : ""}${shown === row.id ? ".gw-shown" : ""}`,
-          { dataset: { id: row.id, hid: row.hid, state: row.state, type: row.type },
+        // a row is known by its key (dataset-ID / dataset_collection-ID): a dataset and a collection may share an id
+        h(`tr.gw-history-row${selected.has(row.key) ? ".gw-selected" : ""}${shown === row.key ? ".gw-shown" : ""}`,
+          { dataset: { key: row.key, id: row.id, hid: row.hid, state: row.state, type: row.type },
             draggable: true,
             title: row.code ? `Drag into a cell: ${row.code}` : null,
             ondragstart: (e) => {
@@ -253,7 +254,7 @@ function render({ model, el }) {
               e.dataTransfer.setData("text/plain", row.code || "");
               e.dataTransfer.effectAllowed = "copy";
             },
-            onclick: () => model.send({ action: "show", id: row.id }) },
+            onclick: () => model.send({ action: "show", key: row.key }) },
           ...(selectable ? [h("td.gw-pick-cell", {}, box)] : []),
           h("td.gw-hid", {}, row.hid),
           h("td.gw-name", {}, row.type === "collection" ? "▤ " : "", row.name),

@@ -194,6 +194,26 @@ def test_collection_id_never_resolves_to_a_dataset(gi, uploaded, twin_history):
                 gi.histories.resolve(None, item.id)
 
 
+def test_an_id_that_names_both_in_one_history(twin_items):
+    """A dataset and a collection made to share an id in one history: the bare id is refused there,
+    and resolves by kind or as Galaxy's type_id (``dataset-ID`` / ``dataset_collection-ID``)."""
+    t = twin_items
+    with Galaxy(t.server.url, api_key=t.server.api_key) as tgi:
+        both = f"names both a dataset and a collection in this history.*#{t.dataset_hid}"
+        with pytest.raises(LookupError, match=both):
+            tgi.histories.resolve(t.history_id, t.item_id)
+        for spec, kind, cls, hid in (
+            (f"dataset-{t.item_id}", None, Dataset, t.dataset_hid),
+            (f"dataset_collection-{t.item_id}", None, Collection, t.collection_hid),
+            (t.item_id, "dataset", Dataset, t.dataset_hid),
+            (t.item_id, "collection", Collection, t.collection_hid),
+        ):
+            got = tgi.histories.resolve(t.history_id, spec, kind)
+            assert isinstance(got, cls) and (got.id, got.hid) == (t.item_id, hid)
+        with pytest.raises(LookupError, match=f"dataset-{t.item_id} is a dataset, not a collection"):
+            tgi.histories.resolve(t.history_id, f"dataset-{t.item_id}", kind="collection")
+
+
 def test_an_id_made_only_of_digits_is_an_id_not_a_hid(gi, uploaded):
     """An encoded id can be all digits (one in the CI run was 5321284092324179): read bare, it is an
     id (no hid is that big); with '#', a hid that is too big."""

@@ -91,8 +91,8 @@ def test_drag_rows_into_cells_and_drop_files_into_galaxy(
     page.set_viewport_size({"width": 1280, "height": 1600})
     nb.run(3)
     hb = nb.output(3).locator(".gw-history")
-    table_row = hb.locator(f".gw-history-row[data-id='{uploaded.table.id}']")
-    samples_row = hb.locator(f".gw-history-row[data-id='{uploaded.samples.id}']")
+    table_row = hb.locator(f".gw-history-row[data-key='{uploaded.table.type_id}']")
+    samples_row = hb.locator(f".gw-history-row[data-key='{uploaded.samples.type_id}']")
     expect(table_row).to_be_visible()
     expect(samples_row).to_be_visible()
 
@@ -155,7 +155,7 @@ def test_drag_rows_into_cells_and_drop_files_into_galaxy(
     # 3. the same drag from the side panel
     nb.run(6)
     panel = page.locator("#jp-right-stack .gw-history")
-    notes_row = panel.locator(f".gw-history-row[data-id='{uploaded.text.id}']")
+    notes_row = panel.locator(f".gw-history-row[data-key='{uploaded.text.type_id}']")
     expect(notes_row).to_be_visible()
     nb.cells.nth(7).scroll_into_view_if_needed()
     notes_row.drag_to(nb.cells.nth(7).locator(".cm-content"))

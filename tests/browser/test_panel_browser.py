@@ -108,7 +108,7 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
     panel = page.locator(PANEL)
     expect(panel).to_be_visible()
     expect(panel.locator(".gw-cname")).to_have_text(first.name)
-    expect(panel.locator(f".gw-history-row[data-id='{uploaded.table.id}']")).to_be_visible()
+    expect(panel.locator(f".gw-history-row[data-key='{uploaded.table.type_id}']")).to_be_visible()
     shot(page, "panel.png")
 
     # 2. %galaxy use switches it
@@ -119,7 +119,7 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
     # 3. a job starts in one cell; the next cell keeps the kernel busy while the row goes to ok
     started = nb.run_ok(3).locator(".jp-OutputArea-output").inner_text()
     out_id = re.search(r"started (\w+)", started).group(1)
-    row = panel.locator(f".gw-history-row[data-id='{out_id}']")
+    row = panel.locator(f".gw-history-row[data-key='dataset-{out_id}']")
     expect(row).to_be_visible()  # the panel looked after the cell that started it
     busy = nb.run(4, wait=False)
     prompt = busy.locator(".jp-InputPrompt")
@@ -148,7 +148,7 @@ def test_panel_follows_use_updates_while_a_cell_sleeps_and_fits_360px_dark(
     # 4. 360 px wide: nothing wider than the panel
     nb.run_ok(0)  # back to the first history (more rows, a peek)
     expect(panel.locator(".gw-cname")).to_have_text(first.name)
-    panel.locator(f".gw-history-row[data-id='{uploaded.table.id}']").click()
+    panel.locator(f".gw-history-row[data-key='{uploaded.table.type_id}']").click()
     expect(panel.locator(".gw-detail")).to_contain_text("alpha")
     right_panel_width(page, 360)
     sizes = panel.evaluate("(el) => [el.scrollWidth, el.clientWidth, el.getBoundingClientRect().width]")

@@ -92,7 +92,7 @@ def test_scientist_session(open_notebook, page, shot, galaxy_server, history, up
     for ext in rows.locator(".gw-ext").all_inner_texts():
         assert ext == "tabular"
     assert expected >= 1
-    hb.locator(f".gw-history-row[data-id='{table.id}']").click()
+    hb.locator(f".gw-history-row[data-key='{table.type_id}']").click()
     expect(hb.locator(".gw-detail")).to_contain_text("alpha")
     expect(hb.locator(".gw-detail th").first).to_have_text("name")
     shot(hb, "history-browser.png")

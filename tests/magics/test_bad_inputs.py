@@ -254,7 +254,9 @@ MAGIC_ROWS = [
     _m("get bad --as", "%galaxy get 1 --as table", r"See `%galaxy get --help`"),
     _m("get bad -o name", "%galaxy get 1 -o 1bad", r"See `%galaxy get --help`"),
     _m_fn(
-        "get --as json on text", lambda c: c.magic(f"%galaxy get {c.up.text.id} --as json"), r"get it as text"
+        "get --as json on text",
+        lambda c: c.magic(f"%galaxy get {c.up.text.hid} --as json"),
+        r"get it as text",
     ),
     _m("put nothing", "%galaxy put", r"`%galaxy put VARIABLE`"),
     _m_fn("put an object", _put_value("thing", object(), "%galaxy put thing"), r"give a DataFrame"),

@@ -117,7 +117,7 @@ def test_the_key_is_nowhere(
         run("%galaxy ls")
         run("%galaxy ls --size 2 --page 2")
         run(f"%galaxy show {uploaded.table.hid}")
-        run(f"%galaxy show {uploaded.samples.id}")
+        run(f"%galaxy show dataset_collection-{uploaded.samples.id}")
         run(f"%galaxy get {uploaded.table.hid}")
         run(f"%galaxy get {uploaded.json.hid}")
         run(f"%galaxy get {uploaded.text.hid} --as path")

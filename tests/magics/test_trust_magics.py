@@ -68,14 +68,23 @@ def test_key_env_with_inner_newline_is_a_usage_error(ip, magics, galaxy_server, 
 
 
 # 6. a collection's id shows and gets the collection, never a dataset
-def test_get_and_show_by_collection_id(on, uploaded):
-    samples = uploaded.samples
-    view = on.run(f"%galaxy show {samples.id}")
-    assert isinstance(view.item, Collection) and view.item.id == samples.id
-    value = on.run(f"%galaxy get {samples.id}")
+def test_get_and_show_by_collection_id(on, uploaded, twin_history):
+    samples, table = uploaded.samples, uploaded.table
+    # a history made early in a session can hold a dataset with the collection's id (Galaxy encodes
+    # both alike): then the bare id is refused, never read as the dataset
+    if twin_history(samples.id, "collection") == uploaded.history_id:
+        with pytest.raises(UsageError, match="names both a dataset and a collection"):
+            on.run(f"%galaxy show {samples.id}")
+    else:
+        view = on.run(f"%galaxy show {samples.id}")
+        assert isinstance(view.item, Collection) and view.item.id == samples.id
+        value = on.run(f"%galaxy get {samples.id}")
+        assert sorted(value) == ["s1", "s2", "s3"]
+    # Galaxy's type_id says the kind: no twin can be taken for it
+    value = on.run(f"%galaxy get dataset_collection-{samples.id}")
     assert sorted(value) == ["s1", "s2", "s3"]
-    view = on.run(f"%galaxy show {uploaded.table.id}")
-    assert isinstance(view.item, Dataset) and view.item.id == uploaded.table.id
+    view = on.run(f"%galaxy show dataset-{table.id}")
+    assert isinstance(view.item, Dataset) and view.item.id == table.id
 
 
 # 7. a missing required data input is refused before anything runs

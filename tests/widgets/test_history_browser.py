@@ -54,11 +54,11 @@ def test_bad_filter_is_explained_and_keeps_the_rows(gi, history, uploaded, brows
 
 def test_clicking_rows_shows_peeks(gi, history, uploaded, browser_sends):
     hb = HistoryBrowser(gi, history)
-    browser_sends(hb.widget, {"action": "show", "id": uploaded.table.id})
+    browser_sends(hb.widget, {"action": "show", "key": uploaded.table.type_id})
     d = hb.widget.detail
     assert d["name"] == "table.tsv" and d["state"] == "ok"
     assert d["lines"][0] == "#name\tvalue\tgroup" and d["lines"][1] == "delta\t2\tb"
-    browser_sends(hb.widget, {"action": "show", "id": uploaded.samples.id})
+    browser_sends(hb.widget, {"action": "show", "key": uploaded.samples.type_id})
     assert [e["identifier"] for e in hb.widget.detail["elements"]] == ["s1", "s2", "s3"]
     browser_sends(hb.widget, {"action": "hide"})
     assert hb.widget.detail == {}
@@ -68,7 +68,7 @@ def test_clicking_rows_shows_peeks(gi, history, uploaded, browser_sends):
 def test_pick_two_datasets_and_pull_them(gi, history, uploaded, browser_sets):
     picker = DatasetPicker(gi, history)
     assert picker.widget.selectable
-    browser_sets(picker.widget, selected=[uploaded.table.id, uploaded.text.id])
+    browser_sets(picker.widget, selected=[uploaded.table.type_id, uploaded.text.type_id])
     assert [i.id for i in picker.value] == [uploaded.table.id, uploaded.text.id]
     assert all(isinstance(i, Dataset) for i in picker.value)
     assert "table.tsv" in picker.widget.selection_summary and "notes.txt" in picker.widget.selection_summary
@@ -84,7 +84,7 @@ def test_pick_two_datasets_and_pull_them(gi, history, uploaded, browser_sets):
 def test_selection_names_items_that_are_not_on_the_page_shown(gi, history, uploaded, browser_sets):
     picker = DatasetPicker(gi, history, page_size=1)  # the newest item only: table.tsv is far back
     assert uploaded.table.id not in {r["id"] for r in picker.widget.rows}
-    browser_sets(picker.widget, selected=[uploaded.table.id, uploaded.text.id])
+    browser_sets(picker.widget, selected=[uploaded.table.type_id, uploaded.text.type_id])
     assert picker.widget.selection_summary == "#1 table.tsv, #2 notes.txt"
     assert [i.name for i in picker.value] == ["table.tsv", "notes.txt"]
     picker.close()
@@ -93,7 +93,7 @@ def test_selection_names_items_that_are_not_on_the_page_shown(gi, history, uploa
 def test_collections_are_picked_whole(gi, history, uploaded, browser_sets):
     picker = DatasetPicker(gi, history, kind="collection")
     assert {r["type"] for r in picker.widget.rows} == {"collection"}
-    browser_sets(picker.widget, selected=[uploaded.samples.id])
+    browser_sets(picker.widget, selected=[uploaded.samples.type_id])
     (coll,) = picker.value
     assert isinstance(coll, Collection) and coll.name == "samples"
     (samples,) = picker.get()
@@ -106,8 +106,8 @@ def test_select_all_matching_uses_the_filter(gi, history, uploaded, browser_sets
     browser_sets(picker.widget, filter_text="name:table")
     assert len(picker.widget.rows) == 1 and picker.widget.total == 2  # one page in the browser
     browser_sends(picker.widget, {"action": "select_all"})
-    expected = {i.id for i in gi.histories.contents(history.id, "name:table").all()}
-    assert set(picker.widget.selected) == expected == {uploaded.table.id, uploaded.csv.id}
+    expected = {i.type_id for i in gi.histories.contents(history.id, "name:table").all()}
+    assert set(picker.widget.selected) == expected == {uploaded.table.type_id, uploaded.csv.type_id}
     assert {i.name for i in picker.value} == {"table.tsv", "table.csv"}
     browser_sets(picker.widget, selected=[])
     assert picker.value == []
@@ -126,6 +126,6 @@ def test_extension_restriction_is_server_side(gi, history, uploaded):
 
 def test_single_choice_picker(gi, history, uploaded, browser_sets):
     picker = DatasetPicker(gi, history, multiple=False)
-    browser_sets(picker.widget, selected=[uploaded.csv.id])
+    browser_sets(picker.widget, selected=[uploaded.csv.type_id])
     assert [i.name for i in picker.value] == ["table.csv"]
     picker.close()

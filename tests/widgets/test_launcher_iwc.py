@@ -89,8 +89,8 @@ def test_values_checked_and_sent_as_shown(
     gi, history, uploaded, patterns, pairs, browser_sets, browser_sends
 ):
     launcher = WorkflowLauncher(gi, patterns, history=history)
-    browser_sets(launcher.pickers["Collection paired FASTQ files"].widget, selected=[pairs.id])
-    browser_sets(launcher.pickers["table "].widget, selected=[uploaded.table.id])
+    browser_sets(launcher.pickers["Collection paired FASTQ files"].widget, selected=[pairs.type_id])
+    browser_sets(launcher.pickers["table "].widget, selected=[uploaded.table.type_id])
     assert not launcher.form.ready and launcher.form.summary == """Give a value for "MGnify's sample"."""
     browser_sets(launcher.form, values={"MGnify's sample": "s1"})
     assert launcher.form.summary == "Choose a value for 'sort order'."

@@ -48,19 +48,19 @@ def test_form_is_built_from_the_workflow_inputs(gi, history, uploaded, demo_work
     assert uploaded.table.id in {r["id"] for r in picker.widget.rows}
     assert not picker.widget.multiple and not launcher.form.ready
     assert "Pick a dataset for: table" in launcher.form.summary
-    browser_sets(picker.widget, selected=[uploaded.table.id])
+    browser_sets(picker.widget, selected=[uploaded.table.type_id])
     assert launcher.form.ready and launcher.form.run_label == "Run"
     # two picks need batch mode; batch mode makes the pickers multi-select
     browser_sets(launcher.form, batch=True)
     assert picker.widget.multiple
-    browser_sets(picker.widget, selected=[uploaded.table.id, uploaded.text.id])
+    browser_sets(picker.widget, selected=[uploaded.table.type_id, uploaded.text.type_id])
     assert launcher.form.ready and launcher.form.run_label == "Run over 2 samples"
     assert len(launcher.plan()) == 2
     browser_sets(launcher.form, values={"lines": "x"})
     with pytest.raises(GalaxyError, match="'lines': 'x' is not an integer"):
         launcher.plan()
     browser_sets(launcher.form, batch=False)
-    assert picker.widget.selected == [uploaded.text.id]  # single choice again: the last pick stays
+    assert picker.widget.selected == [uploaded.text.type_id]  # single choice again: the last pick stays
     assert "WorkflowLauncher: 'gw-demo sort and head'" in repr(launcher)
     launcher.close()
 
@@ -72,12 +72,12 @@ def launched(gi, history, uploaded, demo_workflows):
 
     launcher = WorkflowLauncher(gi, demo_workflows["sort_and_head"], history=history)
     launcher.form.set_state({"batch": True, "values": {"lines": 3}})
-    launcher.pickers["table"].widget.set_state({"selected": [uploaded.table.id, uploaded.text.id]})
+    launcher.pickers["table"].widget.set_state({"selected": [uploaded.table.type_id, uploaded.text.type_id]})
     launcher.form._handle_custom_msg({"action": "run"}, [])
 
     failing_wf = gi.workflows.import_(FAILING_WORKFLOW)
     failing = WorkflowLauncher(gi, failing_wf, history=history)
-    failing.pickers["table"].widget.set_state({"selected": [uploaded.text.id]})
+    failing.pickers["table"].widget.set_state({"selected": [uploaded.text.type_id]})
     failing.form.set_state({"target": "new", "new_history_name": "gw-tests failing run"})
     failing.form._handle_custom_msg({"action": "run"}, [])
     yield SimpleNamespace(launcher=launcher, failing=failing)

@@ -176,7 +176,7 @@ def test_panel_follows_the_current_history_and_refreshes_while_a_job_runs(
         seen: set[str] = set()
 
         def state_of_output() -> str:
-            row = next((r for r in w.rows if r["id"] == out), None)
+            row = next((r for r in w.rows if r["key"] == f"dataset-{out}"), None)
             if row:
                 seen.add(row["state"])
             return row["state"] if row else ""

@@ -10,13 +10,14 @@ def test_picker_keeps_the_order_of_picking_not_of_the_history(gi, history, uploa
     picker = DatasetPicker(gi, history)
     try:
         # json (hid 3) first, then notes (hid 2), then the table (hid 1): the reverse of the history
-        browser_sets(picker.widget, selected=[uploaded.json.id, uploaded.text.id, uploaded.table.id])
+        picks = [uploaded.json.type_id, uploaded.text.type_id, uploaded.table.type_id]
+        browser_sets(picker.widget, selected=picks)
         assert [i.name for i in picker.value] == ["data.json", "notes.txt", "table.tsv"]
         as_json, text, table = picker.get()
         assert as_json == {"a": 1, "b": [1, 2]}
         assert text == "first line\nsecond line\n"
         assert table["name"].tolist() == ["delta", "gamma", "alpha", "beta"]
-        browser_sets(picker.widget, selected=[uploaded.text.id, uploaded.json.id])
+        browser_sets(picker.widget, selected=[uploaded.text.type_id, uploaded.json.type_id])
         assert picker.get(as_="text") == ["first line\nsecond line\n", '{"a": 1, "b": [1, 2]}']
     finally:
         picker.close()
