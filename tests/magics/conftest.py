@@ -60,6 +60,15 @@ def ip(shell: TestingShell) -> Iterator[TestingShell]:
 
 
 @pytest.fixture
+def own_config(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Profiles in a fresh dir, and no key or URL in the environment."""
+    monkeypatch.setenv("GALAXY_WIDGETS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("GALAXY_API_KEY", raising=False)
+    monkeypatch.delenv("GALAXY_URL", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
 def magics(ip: TestingShell) -> Any:
     return galaxy_magics(ip)
 

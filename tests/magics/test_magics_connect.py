@@ -11,15 +11,6 @@ from galaxy_widgets import profiles
 
 
 @pytest.fixture
-def own_config(tmp_path, monkeypatch):
-    """Profiles in a fresh dir, and no key in the environment."""
-    monkeypatch.setenv("GALAXY_WIDGETS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("GALAXY_API_KEY", raising=False)
-    monkeypatch.delenv("GALAXY_URL", raising=False)
-    return tmp_path
-
-
-@pytest.fixture
 def user_email(gi):
     return gi.users.current().email
 

@@ -19,14 +19,6 @@ from scripted import scripted
 KEY = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
-@pytest.fixture
-def own_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("GALAXY_WIDGETS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("GALAXY_API_KEY", raising=False)
-    monkeypatch.delenv("GALAXY_URL", raising=False)
-    return tmp_path
-
-
 # A history of this module's own: its tests check that nothing was added to the current history,
 # and the folder's shared copy also receives the background runs of other tests (in any order).
 @pytest.fixture(scope="module")
@@ -68,6 +60,22 @@ def test_key_env_with_inner_newline_is_a_usage_error(ip, magics, galaxy_server, 
 
 
 # 6. a collection's id shows and gets the collection, never a dataset
+def test_an_id_naming_both_is_refused_a_type_id_is_not(ip, own_config, twin_items, monkeypatch):
+    """A dataset and a collection made to share an id in one history (on the /galaxy server)."""
+    t = twin_items
+    monkeypatch.setenv("TWIN_KEY", t.server.api_key)
+    ip.run_cell(f"%galaxy connect {t.server.url} --key-env TWIN_KEY")
+    ip.run_cell(f"%galaxy use {t.history_id}")
+    for line in (f"%galaxy get {t.item_id}", f"%galaxy show {t.item_id}"):
+        with pytest.raises(UsageError, match=f"names both a dataset and a collection.*#{t.dataset_hid}"):
+            ip.run_cell(line)
+    view = ip.run(f"%galaxy show dataset_collection-{t.item_id}")
+    assert isinstance(view.item, Collection) and view.item.hid == t.collection_hid
+    view = ip.run(f"%galaxy show dataset-{t.item_id}")
+    assert isinstance(view.item, Dataset) and view.item.hid == t.dataset_hid
+    assert ip.run(f"%galaxy get dataset_collection-{t.item_id}") == {}  # an empty list
+
+
 def test_get_and_show_by_collection_id(on, uploaded, twin_history):
     samples, table = uploaded.samples, uploaded.table
     # a history made early in a session can hold a dataset with the collection's id (Galaxy encodes
