@@ -38,9 +38,55 @@ WATCH_NULLISH = """(pattern) => {
 
 
 @pytest.fixture(scope="module")
-def lab_env(lab_env, history, uploaded, demo_workflows) -> dict[str, str]:
+def lab_env(lab_env, history, uploaded, demo_workflows, twin_items) -> dict[str, str]:
     uploaded.samples  # noqa: B018 - the session's uploads are ready
-    return {**lab_env, "GW_E2E_HISTORY": history.id}
+    return {
+        **lab_env,
+        "GW_E2E_HISTORY": history.id,
+        # a history with a dataset and a collection that share one id (on the /galaxy server)
+        "GW_TWIN_URL": twin_items.server.url,
+        "GW_TWIN_KEY": twin_items.server.api_key,
+        "GW_TWIN_HISTORY": twin_items.history_id,
+    }
+
+
+TWIN_CELLS = [
+    "import os\n"
+    "from galaxy_widgets import Galaxy\n"
+    "from galaxy_widgets.widgets import DatasetPicker\n"
+    'tgi = Galaxy(os.environ["GW_TWIN_URL"], api_key=os.environ["GW_TWIN_KEY"])\n'
+    'twins = DatasetPicker(tgi, os.environ["GW_TWIN_HISTORY"], page_size=50)\n'
+    "twins.widget",
+    'print("picked:", [f"{type(v).__name__} #{v.hid}" for v in twins.value])',
+]
+
+
+def test_a_dataset_and_a_collection_with_one_id_are_two_rows(open_notebook, twin_items):
+    """In the browser: ticking the dataset ticks only it, and Python gets the dataset; a click on
+    each row shows that item (the rows are keyed by Galaxy's type_id, not by the shared id)."""
+    from playwright.sync_api import expect
+
+    t = twin_items
+    nb = open_notebook("twin_ids.ipynb", TWIN_CELLS)
+    picker = nb.run_ok(0).locator(".gw-history")
+    both = picker.locator(f".gw-history-row[data-id='{t.item_id}']")
+    expect(both).to_have_count(2)
+    dataset = picker.locator(f".gw-history-row[data-key='dataset-{t.item_id}']")
+    collection = picker.locator(f".gw-history-row[data-key='dataset_collection-{t.item_id}']")
+    dataset.locator(".gw-pick").check()
+    expect(dataset).to_have_class(re.compile("gw-selected"))
+    expect(collection).not_to_have_class(re.compile("gw-selected"))
+    expect(collection.locator(".gw-pick")).not_to_be_checked()
+    expect(picker.locator(".gw-selection-count")).to_have_text("1 selected")
+    nb.run_ok(1)
+    expect(nb.output(1)).to_have_text(f"picked: ['Dataset #{t.dataset_hid}']")
+    collection.click()
+    expect(collection).to_have_class(re.compile("gw-shown"))
+    expect(dataset).not_to_have_class(re.compile("gw-shown"))
+    expect(picker.locator(".gw-detail")).to_contain_text("0 element(s)")
+    dataset.click()
+    expect(picker.locator(".gw-detail")).to_contain_text("twin.tsv")
+    expect(collection).not_to_have_class(re.compile("gw-shown"))
 
 
 def nullish_texts(page: Any) -> list[str]:
@@ -48,7 +94,7 @@ def nullish_texts(page: Any) -> list[str]:
     return page.evaluate("window.__gwNullish || ['the null/undefined watcher was never installed']")
 
 
-def pick(picker: Any, name: str, item_id: str) -> None:
+def pick(picker: Any, name: str, item: Any) -> None:
     """Filter a picker down to one name and tick it (the selection survives the filter)."""
     from playwright.sync_api import expect
 
@@ -56,7 +102,7 @@ def pick(picker: Any, name: str, item_id: str) -> None:
     picker.locator(".gw-filter").press("Enter")
     expect(picker).not_to_have_class(re.compile("gw-loading"))
     expect(picker.locator(".gw-history-row")).to_have_count(1)  # the filtered page has arrived
-    row = picker.locator(f".gw-history-row[data-id='{item_id}']")
+    row = picker.locator(f".gw-history-row[data-key='{item.type_id}']")
     expect(row).to_be_visible()
     row.locator(".gw-pick").check()
     expect(row).to_have_class(re.compile("gw-selected"))
@@ -100,8 +146,8 @@ def test_scientist_session(open_notebook, page, shot, galaxy_server, history, up
     # 3. pick two datasets, then pull them into a variable in the next cell
     nb.run(2)
     picker = nb.output(2).locator(".gw-history")
-    pick(picker, "table.tsv", table.id)
-    pick(picker, "notes.txt", text.id)
+    pick(picker, "table.tsv", table)
+    pick(picker, "notes.txt", text)
     expect(picker.locator(".gw-selection-count")).to_have_text("2 selected")
     shot(picker, "dataset-picker.png")
     nb.run(3)
@@ -116,8 +162,8 @@ def test_scientist_session(open_notebook, page, shot, galaxy_server, history, up
     tpicker = launcher.locator(".gw-history")
     expect(tpicker.locator(".gw-selection")).to_have_text("nothing selected")  # not "...nullnull"
     assert not nullish_texts(page), nullish_texts(page)
-    pick(tpicker, "table.tsv", table.id)
-    pick(tpicker, "notes.txt", text.id)
+    pick(tpicker, "table.tsv", table)
+    pick(tpicker, "notes.txt", text)
     lines = launcher.locator(".gw-param-integer")
     lines.fill("3")
     lines.press("Tab")
