@@ -355,6 +355,7 @@ class TwinItems:
     item_id: str
     dataset_hid: int
     collection_hid: int
+    lone_dataset_id: str  # a dataset of that history whose id no collection there has
 
 
 @pytest.fixture(scope="session")
@@ -408,9 +409,12 @@ def twin_items(prefixed_server: Server) -> TwinItems:
         shared = set(datasets) & set(collections)
         if shared:
             item_id = shared.pop()
+            lone, _ = new_dataset()  # newer than every collection here: the dataset counter is past them
             for _ in range(180):  # the pasted dataset (and so its copies) ready to read
                 if s.get(f"{api}/datasets/{first['id']}", timeout=60).json()["state"] == "ok":
-                    return TwinItems(prefixed_server, h, item_id, datasets[item_id], collections[item_id])
+                    return TwinItems(
+                        prefixed_server, h, item_id, datasets[item_id], collections[item_id], lone
+                    )
                 time.sleep(1)
             raise AssertionError("the pasted dataset of the twin history did not become ok in 180 s")
         if collections_behind:

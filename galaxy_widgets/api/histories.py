@@ -46,6 +46,11 @@ def is_encoded_id(text: Any) -> bool:
     return isinstance(text, str) and bool(ENCODED_ID.match(text))
 
 
+def is_item_id(text: Any) -> bool:
+    """True for what names a history item by id: an encoded id, or a ``type_id`` (``dataset-ID``)."""
+    return is_encoded_id(text) or (isinstance(text, str) and bool(TYPE_ID.match(text)))
+
+
 def id_segment(value: Any, kind: str = "item") -> str:
     """An id as a URL path segment, checked at the API edge: ``'../users/current'`` is refused,
     never sent (and every segment is quoted, so nothing can climb out of its resource)."""
@@ -379,10 +384,7 @@ class Histories(Resource):
 
     def _by_id(self, history_id: str | None, item_id: str, kind: str | None) -> Dataset | Collection:
         """An item by encoded id, its kind known (see :meth:`resolve`)."""
-        if kind == "dataset":
-            return self._gi.datasets.show(item_id)
-        if kind == "collection":
-            return self._gi.collections.show(item_id)
+        wanted = {"dataset": Dataset, "collection": Collection}.get(kind or "")
         if history_id:
             try:
                 here = self.contents(
@@ -392,7 +394,17 @@ class Histories(Resource):
                 ).all()
             except BadRequestError:  # an id Galaxy cannot decode: no item has it
                 here = []
-            if len(here) == 1:
+            if wanted is not None:
+                mine = [i for i in here if isinstance(i, wanted)]
+                if mine:
+                    return self._full(mine[0])
+                if here:  # the other kind is what this history has under that id
+                    other = "collection" if kind == "dataset" else "dataset"
+                    raise ItemLookupError(
+                        f"Id {item_id} is a {other} in this history (#{here[0].hid} {here[0].name!r}), "
+                        f"not a {kind}."
+                    )
+            elif len(here) == 1:
                 return self._full(here[0])
             if len(here) > 1:
                 listing = " and ".join(f"#{i.hid} {i.name!r}" for i in here)
@@ -400,6 +412,10 @@ class Histories(Resource):
                     f"Id {item_id} names both a dataset and a collection in this history ({listing}); "
                     "use the hid instead."
                 )
+        if kind == "dataset":
+            return self._gi.datasets.show(item_id)
+        if kind == "collection":
+            return self._gi.collections.show(item_id)
         found: list[Dataset | Collection] = []
         for manager in (self._gi.datasets, self._gi.collections):
             try:

@@ -15,6 +15,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
 
+from ..api.histories import is_item_id
 from ..errors import GalaxyError, JobFailedError
 from ..records import Collection, Dataset
 from . import parser
@@ -158,9 +159,11 @@ class GalaxyMagics(Magics, Configurable):
             raise KeyError(name)
         return self.ipython.user_ns[name]
 
-    def resolve(self, spec: Any) -> Dataset | Collection:
-        """An ITEM: a hid (12, #12), an encoded id, ``name:NAME``, a bare dataset name, or a variable
-        (also ``res["label"]``, ``res["reads"]["A"]``) holding a dataset, a collection or a run result.
+    def resolve(self, spec: Any, kind: str | None = None) -> Dataset | Collection:
+        """An ITEM: a hid (12, #12), an encoded id or ``type_id``, ``name:NAME``, a bare dataset name,
+        or a variable (also ``res["label"]``, ``res["reads"]["A"]``) holding a dataset, a collection
+        or a run result. ``kind`` (``"dataset"``/``"collection"``): what the caller takes, so a bare
+        id that names both kinds in the history is read as that one.
 
         A variable that holds something else is an error; its name is never taken as a dataset name.
         """
@@ -172,9 +175,9 @@ class GalaxyMagics(Magics, Configurable):
             if found is not None:
                 return found
         text = str(spec).strip()
-        if (text.startswith("#") or not _looks_like_id(text)) and not self.history_id:
+        if (text.startswith("#") or not is_item_id(text)) and not self.history_id:
             self.require_history()
-        return gi.histories.resolve(self.history_id, text)
+        return gi.histories.resolve(self.history_id, text, kind)
 
     def follow(self, text: str) -> Reference | None:
         """Follow a variable reference (``res``, ``res["top"]``, ``tables["A"][0]``) to its value and
@@ -325,12 +328,6 @@ def _notes_as_lines() -> Iterator[None]:
 
         warnings.showwarning = show
         yield
-
-
-def _looks_like_id(text: str) -> bool:
-    from ..api.histories import is_encoded_id
-
-    return is_encoded_id(text)
 
 
 def _is_table(item: Dataset | Collection) -> bool:

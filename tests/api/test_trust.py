@@ -212,6 +212,10 @@ def test_an_id_that_names_both_in_one_history(twin_items):
             assert isinstance(got, cls) and (got.id, got.hid) == (t.item_id, hid)
         with pytest.raises(LookupError, match=f"dataset-{t.item_id} is a dataset, not a collection"):
             tgi.histories.resolve(t.history_id, f"dataset-{t.item_id}", kind="collection")
+        # a kind never reaches past the history for an id the history has as the other kind
+        with pytest.raises(LookupError, match=f"Id {t.lone_dataset_id} is a dataset in this history"):
+            tgi.histories.resolve(t.history_id, t.lone_dataset_id, kind="collection")
+        assert tgi.histories.resolve(t.history_id, t.lone_dataset_id, kind="dataset").id == t.lone_dataset_id
 
 
 def test_an_id_made_only_of_digits_is_an_id_not_a_hid(gi, uploaded):

@@ -11,7 +11,9 @@ import pytest
 from IPython.core.error import UsageError
 
 from galaxy_widgets import profiles
-from galaxy_widgets.records import Collection, Dataset
+from galaxy_widgets.errors import GalaxyError
+from galaxy_widgets.magics.commands.workflows import _input_value
+from galaxy_widgets.records import Collection, Dataset, WorkflowInput
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripted import scripted
@@ -60,7 +62,7 @@ def test_key_env_with_inner_newline_is_a_usage_error(ip, magics, galaxy_server, 
 
 
 # 6. a collection's id shows and gets the collection, never a dataset
-def test_an_id_naming_both_is_refused_a_type_id_is_not(ip, own_config, twin_items, monkeypatch):
+def test_an_id_naming_both_is_refused_a_type_id_is_not(ip, magics, own_config, twin_items, monkeypatch):
     """A dataset and a collection made to share an id in one history (on the /galaxy server)."""
     t = twin_items
     monkeypatch.setenv("TWIN_KEY", t.server.api_key)
@@ -74,6 +76,14 @@ def test_an_id_naming_both_is_refused_a_type_id_is_not(ip, own_config, twin_item
     view = ip.run(f"%galaxy show dataset-{t.item_id}")
     assert isinstance(view.item, Dataset) and view.item.hid == t.dataset_hid
     assert ip.run(f"%galaxy get dataset_collection-{t.item_id}") == {}  # an empty list
+    # an input that takes one kind reads the bare id as that kind
+    m = magics
+    assert isinstance(m.resolve(t.item_id, "collection"), Collection)
+    assert isinstance(m.resolve(t.item_id, "dataset"), Dataset)
+    reads = WorkflowInput(index=0, label="reads", type="data_collection_input", collection_type="list")
+    assert _input_value(m, reads, t.item_id).hid == t.collection_hid
+    with pytest.raises(GalaxyError, match=f"Id {t.lone_dataset_id} is a dataset in this history"):
+        _input_value(m, reads, t.lone_dataset_id)
 
 
 def test_get_and_show_by_collection_id(on, uploaded, twin_history):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from ...api.batches import BATCH_PREFIX, MAPPED, PER_ITEM, Batch
+from ...api.histories import is_item_id
 from ...records import Collection, Dataset, Workflow
 from ..display import Table
 
@@ -113,8 +114,8 @@ def _samples(m: GalaxyMagics, spec: str) -> Any:
             "of datasets, a dict of samples or a history filter."
         )
     text = spec.strip()
-    if text.lstrip("#").isdigit() or _looks_like_id(text):
-        item = m.resolve(text)
+    if text.lstrip("#").isdigit() or is_item_id(text):
+        item = m.resolve(text, "collection" if is_item_id(text) else None)
         if isinstance(item, Dataset):
             raise UsageError(
                 f"--over {spec!r} is one dataset; give a collection, a list of datasets or a filter."
@@ -131,9 +132,3 @@ def _samples(m: GalaxyMagics, spec: str) -> Any:
             f"--over {spec!r} matches no dataset in the current history; check it with `%galaxy ls {spec}`."
         )
     return sorted(found, key=lambda d: d.hid or 0)
-
-
-def _looks_like_id(text: str) -> bool:
-    from ...api.histories import is_encoded_id
-
-    return is_encoded_id(text)

@@ -59,7 +59,10 @@ def tool(m: GalaxyMagics, args: Any, cell: str | None) -> Any:
     check_inputs(spec, dict(given))  # unknown or missing inputs: said before any item is looked up
     types = input_types(spec)
     inputs = {
-        name: m.resolve(value) if input_type(types, name) in DATA_TYPES else value for name, value in given
+        name: m.resolve(value, "collection" if input_type(types, name) == "data_collection" else None)
+        if input_type(types, name) in DATA_TYPES
+        else value
+        for name, value in given
     }
     run = gi.tools.run(spec.id, history_id, inputs)
     if args.no_wait:

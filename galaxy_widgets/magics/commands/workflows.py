@@ -295,7 +295,7 @@ def _label_input(wf: Workflow, label: str) -> WorkflowInput:
 
 def _input_value(m: GalaxyMagics, inp: WorkflowInput, value: str) -> Any:
     if inp.type != "parameter_input":
-        item = m.resolve(value)
+        item = m.resolve(value, "collection" if inp.type == "data_collection_input" else None)
         if inp.type == "data_collection_input" and not isinstance(item, Collection):
             raise UsageError(
                 f"Input {inp.label!r} takes a collection ({inp.collection_type or 'any'}); "
