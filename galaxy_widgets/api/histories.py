@@ -338,9 +338,10 @@ class Histories(Resource):
         a ``type_id`` (``dataset-ID``, ``dataset_collection-ID``) or ``name:...``.
 
         Galaxy encodes dataset and collection ids alike, so an id is resolved knowing its kind: from
-        a ``type_id`` or ``kind`` (``"dataset"`` or ``"collection"``), else from the current
-        history's contents (where the type is known), else by trying both kinds and refusing if
-        both exist. Never a guess.
+        a ``type_id`` or ``kind`` (``"dataset"`` or ``"collection"``: what the caller takes), else
+        from the current history's contents (where the type is known), else by trying both kinds
+        and refusing if both exist. An id the current history has only as the other kind than
+        ``kind`` is refused, never taken from another history. Never a guess.
         """
         if isinstance(spec, Dataset | Collection):
             return spec
